@@ -1,0 +1,151 @@
+// Package app is the composition root: it builds pools, stores, services and handlers
+// from a Config. Only app (and tests) import the adapters.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sesameid/sesame/internal/account"
+	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/config"
+	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/org"
+	"github.com/sesameid/sesame/internal/store/postgres"
+	"github.com/sesameid/sesame/internal/store/redis"
+)
+
+// Admin is what the bootstrap CLI needs: the database and the services over it.
+type Admin struct {
+	Pool    *pgxpool.Pool
+	Orgs    *org.Service
+	Users   *account.Service
+	Clients *client.Service
+	store   *postgres.Store
+}
+
+// OpenAdmin connects to the database of cfg and builds the services over it.
+func OpenAdmin(ctx context.Context, cfg *config.Config) (*Admin, error) {
+	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn)
+	if err != nil {
+		return nil, err
+	}
+	return newAdmin(pool), nil
+}
+
+func newAdmin(pool *pgxpool.Pool) *Admin {
+	st := postgres.New(pool)
+	return &Admin{
+		Pool:    pool,
+		Orgs:    org.NewService(st, time.Now),
+		Users:   account.NewService(st, account.DefaultParams, time.Now),
+		Clients: client.NewService(st, time.Now),
+		store:   st,
+	}
+}
+
+// Migrate runs fn with a migrator over the admin's pool.
+func (a *Admin) Migrate(fn func(*postgres.Migrator) error) error {
+	m, err := postgres.NewMigrator(a.Pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return fn(m)
+}
+
+// Close closes the pool.
+func (a *Admin) Close() { a.Pool.Close() }
+
+// ErrPendingMigrations is returned by New when the schema is behind the binary.
+var ErrPendingMigrations = errors.New("the database has pending migrations: run `sesame migrate up` or start with --migrate")
+
+// App is a running Sesame server's dependencies and its HTTP handler.
+type App struct {
+	*Admin
+	Handler http.Handler
+	redis   goredis.UniversalClient
+}
+
+// Options tune New.
+type Options struct {
+	Migrate   bool      // apply pending migrations instead of refusing to start
+	MigrateTo io.Writer // migration progress
+}
+
+// New connects to PostgreSQL and Redis, checks (or applies) migrations and builds the
+// HTTP handler.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (*App, error) {
+	admin, err := OpenAdmin(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	err = admin.Migrate(func(m *postgres.Migrator) error {
+		if o.Migrate {
+			return m.Up(ctx, o.MigrateTo)
+		}
+		pending, err := m.Pending(ctx)
+		if err != nil {
+			return fmt.Errorf("check migrations: %w", err)
+		}
+		if pending {
+			return ErrPendingMigrations
+		}
+		return nil
+	})
+	if err != nil {
+		admin.Close()
+		return nil, err
+	}
+	rc, err := redis.Connect(cfg.RedisURL.Reveal())
+	if err != nil {
+		admin.Close()
+		return nil, err
+	}
+	a := &App{Admin: admin, redis: rc}
+	rs := redis.New(rc, cfg.RedisKeyPrefix)
+	a.Handler = httpx.Middleware(log, a.routes(health{checks: []check{
+		{"postgres", admin.store.Ping},
+		{"redis", rs.Ping},
+	}}))
+	return a, nil
+}
+
+func (a *App) routes(h health) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", http.HandlerFunc(h.live))
+	mux.Handle("GET /readyz", http.HandlerFunc(h.ready))
+	return mux
+}
+
+// Close releases the pools.
+func (a *App) Close() {
+	_ = a.redis.Close()
+	a.Admin.Close()
+}
+
+// IsBadInput reports whether err is the caller's mistake (invalid or conflicting input,
+// unknown organization) rather than a failure of Sesame or its dependencies.
+func IsBadInput(err error) bool {
+	var pe *account.PolicyError
+	for _, target := range []error{org.ErrInvalid, org.ErrNotFound, org.ErrSlugTaken,
+		account.ErrInvalid, account.ErrEmailTaken, client.ErrInvalid} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return errors.As(err, &pe)
+}
+
+// MigrateUp applies every pending migration.
+func (a *Admin) MigrateUp(ctx context.Context, w io.Writer) error {
+	return a.Migrate(func(m *postgres.Migrator) error { return m.Up(ctx, w) })
+}

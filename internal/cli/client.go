@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sesameid/sesame/internal/app"
+	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/config"
+	"github.com/sesameid/sesame/internal/org"
+)
+
+func (e *env) client(args []string) error {
+	sub, rest, err := subcommand("client", args, "create", "list")
+	if err != nil {
+		return err
+	}
+	if sub == "list" {
+		return e.clientList(rest)
+	}
+	fs, l := e.flags("client create")
+	orgSlug := fs.String("org", "", "organization slug (required)")
+	name := fs.String("name", "", "display name (required)")
+	var redirects, postLogout, grants stringsFlag
+	fs.Var(&redirects, "redirect-uri", "redirect URI, exact match (repeat for several)")
+	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect URI, exact match (repeat for several)")
+	fs.Var(&grants, "grant-type", "authorization_code, refresh_token or client_credentials (repeat; default the first two)")
+	public := fs.Bool("public", false, "a public client (native or browser app): no secret")
+	asJSON := fs.Bool("json", false, `print {"client_id": ..., "client_secret": ...}`)
+	cfg, err := e.load(fs, l, rest, config.NeedDatabase)
+	if err != nil {
+		return err
+	}
+	return e.inOrg(cfg, *orgSlug, func(a *app.Admin, o org.Organization) error {
+		c, sec, err := a.Clients.Register(e.ctx, client.NewClient{
+			OrgID: o.ID, Name: *name, Public: *public,
+			RedirectURIs: redirects, PostLogoutRedirectURIs: postLogout, GrantTypes: grants,
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			out := map[string]string{"client_id": c.ClientID}
+			if !sec.IsZero() {
+				out["client_secret"] = sec.Reveal()
+			}
+			return writeJSON(e.stdout, out)
+		}
+		fmt.Fprintf(e.stdout, "client_id:     %s\n", c.ClientID)
+		if !sec.IsZero() {
+			fmt.Fprintf(e.stdout, "client_secret: %s\n", sec.Reveal())
+			fmt.Fprintln(e.stdout, "(the secret is shown only now: store it safely)")
+		}
+		return nil
+	})
+}
+
+func (e *env) clientList(args []string) error {
+	fs, l := e.flags("client list")
+	orgSlug := fs.String("org", "", "organization slug (required)")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	cfg, err := e.load(fs, l, args, config.NeedDatabase)
+	if err != nil {
+		return err
+	}
+	return e.inOrg(cfg, *orgSlug, func(a *app.Admin, o org.Organization) error {
+		cs, err := a.Clients.List(e.ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if cs == nil {
+				cs = []client.Client{}
+			}
+			return writeJSON(e.stdout, cs)
+		}
+		rows := make([][]string, len(cs))
+		for i, c := range cs {
+			rows[i] = []string{c.ClientID, c.Name, string(c.Type), strings.Join(c.GrantTypes, ","), strings.Join(c.RedirectURIs, " ")}
+		}
+		return table(e.stdout, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "REDIRECT_URIS"}, rows)
+	})
+}

@@ -1,0 +1,346 @@
+// Package config owns Sesame's settings: where each comes from (flags over SESAME_*
+// environment variables over an optional YAML file), their defaults, and their validation.
+// The settings table in this file is the source of the README's configuration table.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/sesameid/sesame/internal/secret"
+)
+
+// Config is the validated configuration of a Sesame process.
+type Config struct {
+	Issuer          *url.URL
+	Listen          string
+	DatabaseURL     secret.Secret // may carry a password
+	DatabaseMaxConn int32
+	RedisURL        secret.Secret // may carry a password
+	RedisKeyPrefix  string
+	MasterKey       secret.Secret // 32 raw bytes
+	LogLevel        slog.Level
+	LogFormat       string
+	ShutdownTimeout time.Duration
+}
+
+// Need names what a command requires; Validate reports a missing required setting.
+type Need uint
+
+// The settings a command may require.
+const (
+	NeedDatabase Need = 1 << iota
+	NeedRedis
+	NeedIssuer
+	NeedMasterKey
+	NeedServe = NeedDatabase | NeedRedis | NeedIssuer | NeedMasterKey
+)
+
+// Setting describes one configuration setting.
+type Setting struct {
+	Key     string // YAML key and, upper-cased with a SESAME_ prefix, the environment variable
+	Flag    string // command-line flag, without dashes
+	Default string
+	Usage   string
+	need    Need // when required
+	secret  bool // the value is never printed; a <Key>_file twin reads it from a file
+	parse   func(c *Config, v string) error
+}
+
+// Env returns the setting's environment variable.
+func (s Setting) Env() string { return "SESAME_" + strings.ToUpper(s.Key) }
+
+// Secret reports whether the setting is a secret (never printed, has a _FILE twin).
+func (s Setting) Secret() bool { return s.secret }
+
+// Settings returns every setting, in documentation order.
+func Settings() []Setting {
+	return []Setting{
+		{Key: "issuer", Flag: "issuer", Usage: "public URL of this provider, e.g. https://id.example.com (https unless the host is loopback)", need: NeedIssuer, parse: parseIssuer},
+		{Key: "listen", Flag: "listen", Default: "127.0.0.1:8080", Usage: "address the HTTP server listens on", parse: parseListen},
+		{Key: "database_url", Flag: "database-url", Usage: "PostgreSQL URL, e.g. postgres://sesame@127.0.0.1:5432/sesame", need: NeedDatabase, secret: true, parse: parseDatabaseURL},
+		{Key: "database_max_conns", Flag: "database-max-conns", Default: "10", Usage: "maximum PostgreSQL connections per process", parse: parseMaxConns},
+		{Key: "redis_url", Flag: "redis-url", Usage: "Redis URL, e.g. redis://127.0.0.1:6379/0", need: NeedRedis, secret: true, parse: parseRedisURL},
+		{Key: "redis_key_prefix", Flag: "redis-key-prefix", Default: "sesame:", Usage: "prefix of every Redis key, so one Redis can serve several deployments", parse: parseKeyPrefix},
+		{Key: "master_key", Flag: "master-key", Usage: "base64 of 32 random bytes: the AES-256-GCM key sealing secrets at rest", need: NeedMasterKey, secret: true, parse: parseMasterKey},
+		{Key: "log_level", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error", parse: parseLogLevel},
+		{Key: "log_format", Flag: "log-format", Default: "text", Usage: "text or json", parse: parseLogFormat},
+		{Key: "shutdown_timeout", Flag: "shutdown-timeout", Default: "15s", Usage: "how long in-flight requests may run after SIGINT/SIGTERM", parse: parseShutdownTimeout},
+	}
+}
+
+// Loader collects settings from a flag set, the environment and a YAML file.
+type Loader struct {
+	fs    *flag.FlagSet
+	flags map[string]*string
+	file  *string
+}
+
+// Bind registers every setting's flag, and --config, on fs.
+func Bind(fs *flag.FlagSet) *Loader {
+	l := &Loader{fs: fs, flags: map[string]*string{}}
+	for _, s := range Settings() {
+		l.flags[s.Key] = fs.String(s.Flag, "", s.Usage+defaultNote(s))
+		if s.secret {
+			l.flags[s.Key+"_file"] = fs.String(s.Flag+"-file", "", "file holding "+s.Flag)
+		}
+	}
+	l.file = fs.String("config", "", "YAML configuration file (also SESAME_CONFIG)")
+	return l
+}
+
+func defaultNote(s Setting) string {
+	if s.Default == "" {
+		return ""
+	}
+	return " (default " + s.Default + ")"
+}
+
+// Load merges the sources, after fs.Parse, and validates the result for need. Every
+// problem is reported, one line each, naming the setting; secret values are never quoted.
+func (l *Loader) Load(getenv func(string) string, need Need) (*Config, error) {
+	set := map[string]bool{}
+	l.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	fileVals := map[string]string{}
+	path := *l.file
+	if path == "" {
+		path = getenv("SESAME_CONFIG")
+	}
+	var problems []string
+	if path != "" {
+		var err error
+		if fileVals, err = readYAML(path); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+
+	cfg := &Config{}
+	for _, s := range Settings() {
+		v, from, err := l.value(s, set, getenv, fileVals)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		if v == "" {
+			if need&s.need != 0 {
+				problems = append(problems, fmt.Sprintf("%s (--%s): required: %s", s.Env(), s.Flag, s.Usage))
+			}
+			if s.Default == "" {
+				continue
+			}
+			v, from = s.Default, "default"
+		}
+		if err := s.parse(cfg, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s (--%s, from %s): %v", s.Env(), s.Flag, from, err))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return cfg, nil
+}
+
+// value picks a setting's raw value: flag, then environment, then file; for a secret the
+// plain form and its _file twin may not both be given at the same level.
+func (l *Loader) value(s Setting, set map[string]bool, getenv func(string) string, file map[string]string) (v, from string, err error) {
+	type source struct {
+		name          string
+		plain, ofFile string
+		hasPlain, has bool
+	}
+	sources := []source{
+		{name: "--" + s.Flag, plain: *l.flags[s.Key], hasPlain: set[s.Flag]},
+		{name: s.Env(), plain: getenv(s.Env())},
+		{name: "config file key " + s.Key, plain: file[s.Key]},
+	}
+	if s.secret {
+		sources[0].ofFile, sources[0].has = *l.flags[s.Key+"_file"], set[s.Flag+"-file"]
+		sources[1].ofFile = getenv(s.Env() + "_FILE")
+		sources[2].ofFile = file[s.Key+"_file"]
+	}
+	for _, src := range sources {
+		if src.plain == "" && src.ofFile == "" && !src.hasPlain && !src.has {
+			continue
+		}
+		if src.plain != "" && src.ofFile != "" {
+			return "", "", fmt.Errorf("%s and its _FILE form are both set: give one", s.Env())
+		}
+		if src.ofFile == "" {
+			return src.plain, src.name, nil
+		}
+		b, err := os.ReadFile(src.ofFile)
+		if err != nil {
+			return "", "", fmt.Errorf("%s_FILE (--%s-file): cannot read the file: %v", s.Env(), s.Flag, errors.Unwrap(err))
+		}
+		return strings.TrimSpace(string(b)), src.name + " file", nil
+	}
+	return "", "", nil
+}
+
+func readYAML(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("SESAME_CONFIG (--config): cannot read %s: %v", path, errors.Unwrap(err))
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("SESAME_CONFIG (--config): %s is not valid YAML", path)
+	}
+	known := map[string]bool{}
+	for _, s := range Settings() {
+		known[s.Key] = true
+		if s.secret {
+			known[s.Key+"_file"] = true
+		}
+	}
+	out := map[string]string{}
+	var unknown []string
+	for k, v := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+			continue
+		}
+		out[k] = fmt.Sprint(v)
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("SESAME_CONFIG (--config): %s has unknown keys: %s", path, strings.Join(unknown, ", "))
+	}
+	return out, nil
+}
+
+func parseIssuer(c *Config, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return errors.New("must be an absolute URL such as https://id.example.com")
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("must have no query, fragment or user info")
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopback(u.Hostname()) {
+			return errors.New("must use https (http is allowed only for a loopback host)")
+		}
+	default:
+		return errors.New("must use https")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	c.Issuer = u
+	return nil
+}
+
+// IsLoopback reports whether host is localhost or a loopback IP literal.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func parseListen(c *Config, v string) error {
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		return errors.New("must be host:port, e.g. 127.0.0.1:8080")
+	}
+	c.Listen = v
+	return nil
+}
+
+// parseServiceURL checks a URL without echoing it: url.Parse errors quote the input,
+// which may hold a password.
+func parseServiceURL(v string, schemes ...string) error {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("must be a URL like %s://host:port/...", schemes[0])
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return nil
+		}
+	}
+	return fmt.Errorf("scheme must be one of %s", strings.Join(schemes, ", "))
+}
+
+func parseDatabaseURL(c *Config, v string) error {
+	if err := parseServiceURL(v, "postgres", "postgresql"); err != nil {
+		return err
+	}
+	c.DatabaseURL = secret.New(v)
+	return nil
+}
+
+func parseRedisURL(c *Config, v string) error {
+	if err := parseServiceURL(v, "redis", "rediss"); err != nil {
+		return err
+	}
+	c.RedisURL = secret.New(v)
+	return nil
+}
+
+func parseMaxConns(c *Config, v string) error {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 2 || n > 1000 {
+		return errors.New("must be a whole number from 2 to 1000")
+	}
+	c.DatabaseMaxConn = int32(n)
+	return nil
+}
+
+func parseKeyPrefix(c *Config, v string) error {
+	if len(v) > 64 || strings.ContainsAny(v, " \t\r\n") {
+		return errors.New("must be at most 64 characters without spaces")
+	}
+	c.RedisKeyPrefix = v
+	return nil
+}
+
+func parseMasterKey(c *Config, v string) error {
+	k, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		k, err = base64.RawStdEncoding.DecodeString(v)
+	}
+	if err != nil || len(k) != 32 {
+		return errors.New("must be base64 of exactly 32 random bytes (e.g. openssl rand -base64 32)")
+	}
+	c.MasterKey = secret.New(string(k))
+	return nil
+}
+
+func parseLogLevel(c *Config, v string) error {
+	if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+		return errors.New("must be debug, info, warn or error")
+	}
+	return nil
+}
+
+func parseLogFormat(c *Config, v string) error {
+	if v != "text" && v != "json" {
+		return errors.New("must be text or json")
+	}
+	c.LogFormat = v
+	return nil
+}
+
+func parseShutdownTimeout(c *Config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > 10*time.Minute {
+		return errors.New("must be a duration from 1s to 10m, e.g. 15s")
+	}
+	c.ShutdownTimeout = d
+	return nil
+}

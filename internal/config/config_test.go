@@ -1,0 +1,178 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const goodKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // 0..31
+
+func load(t *testing.T, args []string, env map[string]string, need Need) (*Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	l := Bind(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("Parse(%q): %v", args, err)
+	}
+	return l.Load(func(k string) string { return env[k] }, need)
+}
+
+func validEnv() map[string]string {
+	return map[string]string{
+		"SESAME_ISSUER":       "https://id.example.com",
+		"SESAME_DATABASE_URL": "postgres://sesame:pgpass-123@127.0.0.1:5432/sesame",
+		"SESAME_REDIS_URL":    "redis://:redispass-456@127.0.0.1:6379/0",
+		"SESAME_MASTER_KEY":   goodKey,
+	}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadValid(t *testing.T) {
+	cfg, err := load(t, nil, validEnv(), NeedServe)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg.Issuer.String() != "https://id.example.com" || cfg.Listen != "127.0.0.1:8080" ||
+		cfg.RedisKeyPrefix != "sesame:" || cfg.LogLevel != slog.LevelInfo || cfg.LogFormat != "text" ||
+		cfg.ShutdownTimeout != 15*time.Second || cfg.DatabaseMaxConn != 10 {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+	if k := cfg.MasterKey.Reveal(); len(k) != 32 || k[31] != 31 {
+		t.Errorf("master key decoded to %d bytes", len(k))
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	file := writeFile(t, "c.yaml", "listen: 127.0.0.1:3\nlog_level: debug\nlog_format: json\n")
+	env := validEnv()
+	env["SESAME_LISTEN"] = "127.0.0.1:2"
+	env["SESAME_LOG_LEVEL"] = "warn"
+	env["SESAME_CONFIG"] = file
+	cfg, err := load(t, []string{"--listen", "127.0.0.1:1"}, env, NeedServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:1" {
+		t.Errorf("Listen = %q, want the flag's value", cfg.Listen)
+	}
+	if cfg.LogLevel != slog.LevelWarn {
+		t.Errorf("LogLevel = %v, want the environment's warn over the file's debug", cfg.LogLevel)
+	}
+	if cfg.LogFormat != "json" {
+		t.Errorf("LogFormat = %q, want the file's json over the default", cfg.LogFormat)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	env := validEnv()
+	delete(env, "SESAME_MASTER_KEY")
+	env["SESAME_MASTER_KEY_FILE"] = writeFile(t, "key", goodKey+"\n")
+	cfg, err := load(t, nil, env, NeedServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.MasterKey.Reveal()) != 32 {
+		t.Errorf("master key from file: %d bytes", len(cfg.MasterKey.Reveal()))
+	}
+}
+
+func TestValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string // merged over validEnv; "" deletes
+		need Need
+		want []string // each must be a line of the error
+	}{
+		{name: "missing issuer", env: map[string]string{"SESAME_ISSUER": ""}, need: NeedServe, want: []string{"SESAME_ISSUER (--issuer): required"}},
+		{name: "missing everything", env: map[string]string{"SESAME_ISSUER": "", "SESAME_DATABASE_URL": "", "SESAME_REDIS_URL": "", "SESAME_MASTER_KEY": ""}, need: NeedServe,
+			want: []string{"SESAME_ISSUER (--issuer): required", "SESAME_DATABASE_URL (--database-url): required", "SESAME_REDIS_URL (--redis-url): required", "SESAME_MASTER_KEY (--master-key): required"}},
+		{name: "database only needs database", env: map[string]string{"SESAME_ISSUER": "", "SESAME_REDIS_URL": "", "SESAME_MASTER_KEY": "", "SESAME_DATABASE_URL": ""}, need: NeedDatabase,
+			want: []string{"SESAME_DATABASE_URL (--database-url): required"}},
+		{name: "issuer not a URL", env: map[string]string{"SESAME_ISSUER": "id.example.com"}, need: NeedServe, want: []string{"SESAME_ISSUER (--issuer, from SESAME_ISSUER): must be an absolute URL"}},
+		{name: "issuer http public", env: map[string]string{"SESAME_ISSUER": "http://id.example.com"}, need: NeedServe, want: []string{"must use https (http is allowed only for a loopback host)"}},
+		{name: "issuer with query", env: map[string]string{"SESAME_ISSUER": "https://id.example.com/?a=b"}, need: NeedServe, want: []string{"must have no query"}},
+		{name: "issuer ftp", env: map[string]string{"SESAME_ISSUER": "ftp://id.example.com"}, need: NeedServe, want: []string{"must use https"}},
+		{name: "listen no port", args: []string{"--listen", "127.0.0.1"}, need: NeedServe, want: []string{"SESAME_LISTEN (--listen, from --listen): must be host:port"}},
+		{name: "database scheme", env: map[string]string{"SESAME_DATABASE_URL": "mysql://u:pw-secret@h/db"}, need: NeedServe, want: []string{"SESAME_DATABASE_URL (--database-url, from SESAME_DATABASE_URL): scheme must be one of postgres, postgresql"}},
+		{name: "database garbage", env: map[string]string{"SESAME_DATABASE_URL": "postgres://u:pw-secret@h:port%zz/db"}, need: NeedServe, want: []string{"must be a URL like postgres://"}},
+		{name: "redis scheme", env: map[string]string{"SESAME_REDIS_URL": "http://127.0.0.1:6379"}, need: NeedServe, want: []string{"scheme must be one of redis, rediss"}},
+		{name: "master key not base64", env: map[string]string{"SESAME_MASTER_KEY": "not base64 !!"}, need: NeedServe, want: []string{"SESAME_MASTER_KEY (--master-key, from SESAME_MASTER_KEY): must be base64 of exactly 32 random bytes"}},
+		{name: "master key short", env: map[string]string{"SESAME_MASTER_KEY": "AAECAwQFBgcICQoLDA0ODw=="}, need: NeedServe, want: []string{"must be base64 of exactly 32 random bytes"}},
+		{name: "master key and file", env: map[string]string{"SESAME_MASTER_KEY_FILE": "/nonexistent"}, need: NeedServe, want: []string{"SESAME_MASTER_KEY and its _FILE form are both set"}},
+		{name: "master key file missing", env: map[string]string{"SESAME_MASTER_KEY": "", "SESAME_MASTER_KEY_FILE": "/nonexistent/key"}, need: NeedServe, want: []string{"SESAME_MASTER_KEY_FILE (--master-key-file): cannot read the file"}},
+		{name: "log level", env: map[string]string{"SESAME_LOG_LEVEL": "loud"}, need: NeedServe, want: []string{"SESAME_LOG_LEVEL (--log-level, from SESAME_LOG_LEVEL): must be debug, info, warn or error"}},
+		{name: "log format", args: []string{"--log-format", "xml"}, need: NeedServe, want: []string{"must be text or json"}},
+		{name: "max conns", env: map[string]string{"SESAME_DATABASE_MAX_CONNS": "1"}, need: NeedServe, want: []string{"must be a whole number from 2 to 1000"}},
+		{name: "shutdown timeout", env: map[string]string{"SESAME_SHUTDOWN_TIMEOUT": "forever"}, need: NeedServe, want: []string{"must be a duration"}},
+		{name: "config file missing", env: map[string]string{"SESAME_CONFIG": "/nonexistent/sesame.yaml"}, need: NeedServe, want: []string{"SESAME_CONFIG (--config): cannot read /nonexistent/sesame.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := validEnv()
+			for k, v := range tt.env {
+				if v == "" {
+					delete(env, k)
+				} else {
+					env[k] = v
+				}
+			}
+			_, err := load(t, tt.args, env, tt.need)
+			if err == nil {
+				t.Fatalf("Load succeeded, want errors %q", tt.want)
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != len(tt.want) {
+				t.Errorf("got %d error lines, want %d:\n%s", len(lines), len(tt.want), err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%s", w, err)
+				}
+			}
+			for _, s := range []string{"pw-secret", "redispass", "pgpass", goodKey} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error reveals a secret (%q):\n%s", s, err)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigFileUnknownKey(t *testing.T) {
+	env := validEnv()
+	env["SESAME_CONFIG"] = writeFile(t, "c.yaml", "listen: 127.0.0.1:1\nmaster_kee: x\n")
+	_, err := load(t, nil, env, NeedServe)
+	if err == nil || !strings.Contains(err.Error(), "unknown keys: master_kee") {
+		t.Errorf("Load = %v, want unknown key error", err)
+	}
+}
+
+// The README's configuration table must list every setting: it is the operator's reference.
+func TestREADMEListsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range Settings() {
+		row := "| `" + s.Env() + "` | `--" + s.Flag + "` |"
+		if !strings.Contains(string(b), row) {
+			t.Errorf("README.md has no configuration row starting %q", row)
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sesameid/sesame/internal/account"
+	"github.com/sesameid/sesame/internal/org"
+)
+
+var _ account.Store = (*Store)(nil)
+
+// CreateUser inserts u.
+func (s *Store) CreateUser(ctx context.Context, u account.User) error {
+	var hash *string
+	if u.PasswordHash != "" {
+		hash = &u.PasswordHash
+	}
+	_, err := s.pool.Exec(ctx, `
+		INSERT INTO users (id, org_id, email, email_verified, name, password_hash, password_changed_at, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6::text IS NULL THEN NULL ELSE $7::timestamptz END, $8, $7, $7)`,
+		u.ID, u.OrgID, u.Email, u.EmailVerified, u.Name, hash, u.CreatedAt, string(u.Status))
+	switch code, name := constraint(err); {
+	case code == uniqueViolation && name == "users_email_key":
+		return account.ErrEmailTaken
+	case code == foreignKeyViolation:
+		return org.ErrNotFound
+	case err != nil:
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+// UsersByOrg lists the organization's users that are not deleted, oldest first.
+func (s *Store) UsersByOrg(ctx context.Context, orgID uuid.UUID) ([]account.User, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, org_id, email, email_verified, name, status, created_at
+		FROM users WHERE org_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.User, error) {
+		var u account.User
+		err := r.Scan(&u.ID, &u.OrgID, &u.Email, &u.EmailVerified, &u.Name, &u.Status, &u.CreatedAt)
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}

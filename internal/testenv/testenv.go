@@ -1,0 +1,191 @@
+// Package testenv gives tests a real PostgreSQL and a real Redis: once per test process it
+// starts a throwaway PostgreSQL cluster (initdb into a temporary directory, fsync off) and
+// a redis-server without persistence, both on free loopback ports; each test then gets its
+// own database, cloned from a migrated template, and its own Redis key prefix. Packages
+// that use it call Main from TestMain so the servers stop when the tests end.
+//
+// When a binary is missing the test fails, saying what to install. It is skipped instead
+// only when CI is unset and SESAME_TEST_ALLOW_SKIP=1.
+//
+// Import it only from _test.go files.
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sesameid/sesame/internal/localsvc"
+	"github.com/sesameid/sesame/internal/store/postgres"
+)
+
+const template = "sesame_template"
+
+// env is the process-wide state: the servers are shared by every test of the process,
+// which is the point (one start per `go test` binary, not per test).
+var env struct {
+	once    sync.Once
+	err     error
+	dir     string
+	pg      *localsvc.Postgres
+	redis   *localsvc.Redis
+	mu      sync.Mutex // serializes CREATE DATABASE ... TEMPLATE
+	counter atomic.Int64
+	extra   []*localsvc.Redis // servers from StartRedis, stopped by Main
+	extraMu sync.Mutex
+}
+
+// Main runs the tests and then stops the servers and removes their files.
+func Main(m *testing.M) {
+	code := m.Run()
+	teardown()
+	os.Exit(code)
+}
+
+func teardown() {
+	env.extraMu.Lock()
+	for _, r := range env.extra {
+		_ = r.Stop()
+	}
+	env.extraMu.Unlock()
+	if env.redis != nil {
+		_ = env.redis.Stop()
+	}
+	if env.pg != nil {
+		_ = env.pg.Stop()
+	}
+	if env.dir != "" {
+		_ = os.RemoveAll(env.dir)
+	}
+}
+
+func setup() error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "sesame-test-")
+	if err != nil {
+		return err
+	}
+	env.dir = dir
+	// PostgreSQL may run as another user (we may be root): let it reach its directory.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
+	if env.pg, err = localsvc.StartPostgres(ctx, filepath.Join(dir, "pg"), localsvc.PostgresOptions{Throwaway: true}); err != nil {
+		return fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	if env.redis, err = localsvc.StartRedis(ctx, filepath.Join(dir, "redis"), localsvc.RedisOptions{}); err != nil {
+		return fmt.Errorf("start redis-server: %w", err)
+	}
+	if err := env.pg.CreateDatabase(ctx, template, ""); err != nil {
+		return fmt.Errorf("create template database: %w", err)
+	}
+	pool, err := postgres.Connect(ctx, env.pg.URL(template), 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	var sink strings.Builder
+	if err := m.Up(ctx, &sink); err != nil {
+		return fmt.Errorf("migrate template database: %w", err)
+	}
+	return nil
+}
+
+func ready(t testing.TB) {
+	t.Helper()
+	env.once.Do(func() { env.err = setup() })
+	if env.err == nil {
+		return
+	}
+	msg := fmt.Sprintf("testenv: %v", env.err)
+	if errors.Is(env.err, localsvc.ErrMissing) {
+		msg += "\ninstall PostgreSQL server binaries (Debian: apt-get install postgresql) and redis-server (apt-get install redis-server)"
+		if os.Getenv("CI") == "" && os.Getenv("SESAME_TEST_ALLOW_SKIP") == "1" {
+			t.Skip(msg)
+		}
+	}
+	t.Fatal(msg)
+}
+
+func nextName(prefix string) string {
+	return fmt.Sprintf("%s%d_%d", prefix, os.Getpid(), env.counter.Add(1))
+}
+
+// PostgresURL returns the URL of a new database for this test, migrated to the latest
+// version. It is dropped with the cluster when the tests end.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, template)
+}
+
+// EmptyPostgresURL returns the URL of a new database with no migration applied.
+func EmptyPostgresURL(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, "")
+}
+
+func newDatabase(t testing.TB, from string) string {
+	t.Helper()
+	ready(t)
+	name := nextName("t")
+	env.mu.Lock()
+	err := env.pg.CreateDatabase(context.Background(), name, from)
+	env.mu.Unlock()
+	if err != nil {
+		t.Fatalf("testenv: create database: %v", err)
+	}
+	return env.pg.URL(name)
+}
+
+// Pool returns a pool on a new migrated database, closed when the test ends.
+func Pool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	return PoolOn(t, PostgresURL(t), 10)
+}
+
+// PoolOn returns a pool on url with at most maxConns connections, closed when the test ends.
+func PoolOn(t testing.TB, url string, maxConns int32) *pgxpool.Pool {
+	t.Helper()
+	pool, err := postgres.Connect(context.Background(), url, maxConns)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// Redis returns the shared Redis server's URL and a key prefix of this test's own.
+func Redis(t testing.TB) (url, prefix string) {
+	t.Helper()
+	ready(t)
+	return env.redis.URL(), nextName("test") + ":"
+}
+
+// StartRedis starts a redis-server for this test alone, which the test may stop and
+// restart (RestartRedis). It is stopped when the test ends.
+func StartRedis(t testing.TB, port int) *localsvc.Redis {
+	t.Helper()
+	ready(t)
+	r, err := localsvc.StartRedis(context.Background(), t.TempDir(), localsvc.RedisOptions{Port: port})
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	env.extraMu.Lock()
+	env.extra = append(env.extra, r)
+	env.extraMu.Unlock()
+	t.Cleanup(func() { _ = r.Stop() })
+	return r
+}
