@@ -52,8 +52,8 @@ func newAdmin(pool *pgxpool.Pool) *Admin {
 	}
 }
 
-// Migrate runs fn with a migrator over the admin's pool.
-func (a *Admin) Migrate(fn func(*postgres.Migrator) error) error {
+// migrate runs fn with a migrator over the admin's pool.
+func (a *Admin) migrate(fn func(*postgres.Migrator) error) error {
 	m, err := postgres.NewMigrator(a.Pool)
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 	if err != nil {
 		return nil, err
 	}
-	err = admin.Migrate(func(m *postgres.Migrator) error {
+	err = admin.migrate(func(m *postgres.Migrator) error {
 		if o.Migrate {
 			return m.Up(ctx, o.MigrateTo)
 		}
@@ -145,7 +145,17 @@ func IsBadInput(err error) bool {
 	return errors.As(err, &pe)
 }
 
-// MigrateUp applies every pending migration.
+// MigrateUp applies every pending migration, one line each to w.
 func (a *Admin) MigrateUp(ctx context.Context, w io.Writer) error {
-	return a.Migrate(func(m *postgres.Migrator) error { return m.Up(ctx, w) })
+	return a.migrate(func(m *postgres.Migrator) error { return m.Up(ctx, w) })
+}
+
+// MigrateDown rolls back the latest migration, one line to w.
+func (a *Admin) MigrateDown(ctx context.Context, w io.Writer) error {
+	return a.migrate(func(m *postgres.Migrator) error { return m.Down(ctx, w) })
+}
+
+// MigrationStatus writes each migration and whether it is applied.
+func (a *Admin) MigrationStatus(ctx context.Context, w io.Writer) error {
+	return a.migrate(func(m *postgres.Migrator) error { return m.Status(ctx, w) })
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"github.com/sesameid/sesame/internal/app"
 	"github.com/sesameid/sesame/internal/config"
-	"github.com/sesameid/sesame/internal/store/postgres"
 )
 
 func (e *env) migrate(args []string) error {
@@ -17,15 +16,13 @@ func (e *env) migrate(args []string) error {
 		return err
 	}
 	return e.withAdmin(cfg, func(a *app.Admin) error {
-		return a.Migrate(func(m *postgres.Migrator) error {
-			switch sub {
-			case "up":
-				return m.Up(e.ctx, e.stdout)
-			case "down":
-				return m.Down(e.ctx, e.stdout)
-			default:
-				return m.Status(e.ctx, e.stdout)
-			}
-		})
+		switch sub {
+		case "up":
+			return a.MigrateUp(e.ctx, e.stdout)
+		case "down":
+			return a.MigrateDown(e.ctx, e.stdout)
+		default:
+			return a.MigrationStatus(e.ctx, e.stdout)
+		}
 	})
 }
