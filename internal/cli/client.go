@@ -56,28 +56,9 @@ func (e *env) client(args []string) error {
 }
 
 func (e *env) clientList(args []string) error {
-	fs, l := e.flags("client list")
-	orgSlug := fs.String("org", "", "organization slug (required)")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	cfg, err := e.load(fs, l, args, config.NeedDatabase)
-	if err != nil {
-		return err
-	}
-	return e.inOrg(cfg, *orgSlug, func(a *app.Admin, o org.Organization) error {
-		cs, err := a.Clients.List(e.ctx, o.ID)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			if cs == nil {
-				cs = []client.Client{}
-			}
-			return writeJSON(e.stdout, cs)
-		}
-		rows := make([][]string, len(cs))
-		for i, c := range cs {
-			rows[i] = []string{c.ClientID, c.Name, string(c.Type), strings.Join(c.GrantTypes, ","), strings.Join(c.RedirectURIs, " ")}
-		}
-		return table(e.stdout, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "REDIRECT_URIS"}, rows)
+	return listInOrg(e, "client list", args, func(a *app.Admin, o org.Organization) ([]client.Client, error) {
+		return a.Clients.List(e.ctx, o.ID)
+	}, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "REDIRECT_URIS"}, func(c client.Client) []string {
+		return []string{c.ClientID, c.Name, string(c.Type), strings.Join(c.GrantTypes, ","), strings.Join(c.RedirectURIs, " ")}
 	})
 }

@@ -67,28 +67,9 @@ func readSecretLine(e *env) (secret.Secret, error) {
 }
 
 func (e *env) userList(args []string) error {
-	fs, l := e.flags("user list")
-	orgSlug := fs.String("org", "", "organization slug (required)")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	cfg, err := e.load(fs, l, args, config.NeedDatabase)
-	if err != nil {
-		return err
-	}
-	return e.inOrg(cfg, *orgSlug, func(a *app.Admin, o org.Organization) error {
-		users, err := a.Users.List(e.ctx, o.ID)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			if users == nil {
-				users = []account.User{}
-			}
-			return writeJSON(e.stdout, users)
-		}
-		rows := make([][]string, len(users))
-		for i, u := range users {
-			rows[i] = []string{u.ID.String(), u.Email, u.Name, string(u.Status)}
-		}
-		return table(e.stdout, []string{"ID", "EMAIL", "NAME", "STATUS"}, rows)
+	return listInOrg(e, "user list", args, func(a *app.Admin, o org.Organization) ([]account.User, error) {
+		return a.Users.List(e.ctx, o.ID)
+	}, []string{"ID", "EMAIL", "NAME", "STATUS"}, func(u account.User) []string {
+		return []string{u.ID.String(), u.Email, u.Name, string(u.Status)}
 	})
 }
