@@ -66,6 +66,7 @@ CREATE TABLE refresh_tokens (
     id          uuid PRIMARY KEY,
     token_hash  bytea NOT NULL UNIQUE,
     family_id   uuid NOT NULL,
+    grant_id    text NOT NULL,
     client_id   uuid NOT NULL REFERENCES clients (id),
     user_id     uuid NOT NULL REFERENCES users (id),
     scopes      text[] NOT NULL,
@@ -80,6 +81,7 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_family_id_idx ON refresh_tokens (family_id);
 CREATE INDEX refresh_tokens_user_id_idx ON refresh_tokens (user_id);
+CREATE INDEX refresh_tokens_grant_id_idx ON refresh_tokens (grant_id);
 
 -- +goose Down
 DROP TABLE refresh_tokens;

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +18,13 @@ import (
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/config"
+	"github.com/sesameid/sesame/internal/grant"
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/oidcop"
 	"github.com/sesameid/sesame/internal/org"
+	"github.com/sesameid/sesame/internal/seal"
+	"github.com/sesameid/sesame/internal/web"
+	"github.com/sesameid/sesame/templates"
 	"github.com/sesameid/sesame/internal/store/postgres"
 	"github.com/sesameid/sesame/internal/store/redis"
 )
@@ -38,15 +44,15 @@ func OpenAdmin(ctx context.Context, cfg *config.Config) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newAdmin(pool), nil
+	return newAdmin(pool, cfg), nil
 }
 
-func newAdmin(pool *pgxpool.Pool) *Admin {
+func newAdmin(pool *pgxpool.Pool, cfg *config.Config) *Admin {
 	st := postgres.New(pool)
 	return &Admin{
 		Pool:    pool,
 		Orgs:    org.NewService(st, time.Now),
-		Users:   account.NewService(st, account.DefaultParams, time.Now),
+		Users:   account.NewService(st, passwordParams(cfg), time.Now),
 		Clients: client.NewService(st, time.Now),
 		store:   st,
 	}
@@ -111,19 +117,65 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a := &App{Admin: admin, redis: rc}
-	rs := redis.New(rc, cfg.RedisKeyPrefix)
-	a.Handler = httpx.Middleware(log, a.routes(health{checks: []check{
-		{"postgres", admin.store.Ping},
-		{"redis", rs.Ping},
-	}}))
+	h, err := a.handler(ctx, cfg, log, redis.New(rc, cfg.RedisKeyPrefix))
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Handler = h
 	return a, nil
 }
 
-func (a *App) routes(h health) http.Handler {
+func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger, rs *redis.Store) (http.Handler, error) {
+	keys, err := a.Keys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := keys.Ensure(ctx, cfg.SigningAlg); err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	tmpl, err := templates.Parse()
+	if err != nil {
+		return nil, err
+	}
+	pages := httpx.NewPages(tmpl, cfg.Issuer.Scheme == "https")
+	lifetimes := grant.SessionLifetimes{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute}
+	auth := account.NewAuthenticator(a.store, passwordParams(cfg))
+	prov, err := oidcop.New(oidcop.Config{
+		Issuer:    cfg.Issuer,
+		CryptoKey: sha256.Sum256([]byte("sesame op crypto\x00" + cfg.MasterKey.Reveal())),
+		Sessions:  lifetimes,
+	}, oidcop.Deps{
+		Clients: a.Clients, Users: auth, Requests: rs, Access: rs, Refresh: a.store, Sessions: rs,
+		Keys: keys, Pages: pages, Now: time.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	web := &web.Handler{
+		Requests: rs, Authenticator: auth, Sessions: rs, Clients: a.Clients, Pages: pages,
+		Lifetimes: lifetimes, CallbackPath: oidcop.PathCallback, Now: time.Now,
+	}
+	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}}}
 	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", http.HandlerFunc(h.live))
-	mux.Handle("GET /readyz", http.HandlerFunc(h.ready))
-	return mux
+	mux.Handle("GET /healthz", http.HandlerFunc(hc.live))
+	mux.Handle("GET /readyz", http.HandlerFunc(hc.ready))
+	prov.Routes(mux)
+	web.Routes(mux)
+	return httpx.Middleware(log, mux), nil
+}
+
+func passwordParams(cfg *config.Config) account.Params {
+	return account.Params{Memory: cfg.PasswordMemory, Time: cfg.PasswordTime, Threads: cfg.PasswordThreads}
+}
+
+// Keys returns the signing key manager (sealing with the master key).
+func (a *Admin) Keys(cfg *config.Config) (*oidcop.Keys, error) {
+	ring, err := seal.NewRing([]byte(cfg.MasterKey.Reveal()))
+	if err != nil {
+		return nil, err
+	}
+	return oidcop.NewKeys(a.store, ring, time.Now), nil
 }
 
 // Close releases the pools.

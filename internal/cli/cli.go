@@ -54,6 +54,7 @@ func commands() []command {
 		{"serve", "run the OpenID Provider", (*env).serve},
 		{"migrate", "apply or inspect database migrations: up | down | status", (*env).migrate},
 		{"dev", "run a development server with local PostgreSQL, Redis and demo data", (*env).dev},
+		{"keys", "manage signing keys: rotate | list", (*env).keys},
 		{"health", "probe a running server's /readyz (for container health checks)", (*env).health},
 		{"org", "manage organizations: create", (*env).org},
 		{"user", "manage users: create | list", (*env).user},

@@ -27,6 +27,12 @@ func (e *env) client(args []string) error {
 	fs.Var(&grants, "grant-type", "authorization_code, refresh_token or client_credentials (repeat; default the first two)")
 	public := fs.Bool("public", false, "a public client (native or browser app): no secret")
 	asJSON := fs.Bool("json", false, `print {"client_id": ..., "client_secret": ...}`)
+	d := client.DefaultLifetimes
+	format := fs.String("access-token-format", d.AccessTokenFormat, "jwt or opaque")
+	accessTTL := fs.Duration("access-token-ttl", d.AccessTokenTTL, "access token lifetime")
+	idTTL := fs.Duration("id-token-ttl", d.IDTokenTTL, "ID token lifetime")
+	idleTTL := fs.Duration("refresh-idle-ttl", d.RefreshIdleTTL, "a refresh token unused this long expires")
+	absTTL := fs.Duration("refresh-absolute-ttl", d.RefreshAbsoluteTTL, "a refresh token family ends this long after sign-in")
 	cfg, err := e.load(fs, l, rest, config.NeedDatabase)
 	if err != nil {
 		return err
@@ -35,6 +41,8 @@ func (e *env) client(args []string) error {
 		c, sec, err := a.Clients.Register(e.ctx, client.NewClient{
 			OrgID: o.ID, Name: *name, Public: *public,
 			RedirectURIs: redirects, PostLogoutRedirectURIs: postLogout, GrantTypes: grants,
+			Lifetimes: &client.Lifetimes{AccessTokenFormat: *format, AccessTokenTTL: *accessTTL, IDTokenTTL: *idTTL,
+				RefreshIdleTTL: *idleTTL, RefreshAbsoluteTTL: *absTTL},
 		})
 		if err != nil {
 			return err

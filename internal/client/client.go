@@ -51,12 +51,58 @@ type Client struct {
 	RedirectURIs           []string  `json:"redirect_uris"`
 	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris"`
 	GrantTypes             []string  `json:"grant_types"`
-	CreatedAt              time.Time `json:"created_at"`
+	Lifetimes
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Access token formats.
+const (
+	FormatJWT    = "jwt"
+	FormatOpaque = "opaque"
+)
+
+// Lifetimes are a client's token lifetimes and access token format.
+type Lifetimes struct {
+	AccessTokenFormat  string        `json:"access_token_format"`
+	AccessTokenTTL     time.Duration `json:"access_token_ttl"`
+	IDTokenTTL         time.Duration `json:"id_token_ttl"`
+	RefreshIdleTTL     time.Duration `json:"refresh_token_idle_ttl"`
+	RefreshAbsoluteTTL time.Duration `json:"refresh_token_absolute_ttl"`
+}
+
+// DefaultLifetimes apply when a client is registered without its own.
+var DefaultLifetimes = Lifetimes{
+	AccessTokenFormat:  FormatJWT,
+	AccessTokenTTL:     5 * time.Minute,
+	IDTokenTTL:         5 * time.Minute,
+	RefreshIdleTTL:     24 * time.Hour,
+	RefreshAbsoluteTTL: 30 * 24 * time.Hour,
+}
+
+// MaxTokenTTL bounds access and ID token lifetimes, and so how long a retired signing key
+// stays published.
+const MaxTokenTTL = time.Hour
+
+func (l Lifetimes) check() error {
+	switch {
+	case l.AccessTokenFormat != FormatJWT && l.AccessTokenFormat != FormatOpaque:
+		return fmt.Errorf("%w: access token format must be jwt or opaque", ErrInvalid)
+	case l.AccessTokenTTL < time.Minute || l.AccessTokenTTL > MaxTokenTTL:
+		return fmt.Errorf("%w: access token lifetime must be from 1m to %s", ErrInvalid, MaxTokenTTL)
+	case l.IDTokenTTL < time.Minute || l.IDTokenTTL > MaxTokenTTL:
+		return fmt.Errorf("%w: ID token lifetime must be from 1m to %s", ErrInvalid, MaxTokenTTL)
+	case l.RefreshIdleTTL < time.Minute || l.RefreshIdleTTL > l.RefreshAbsoluteTTL:
+		return fmt.Errorf("%w: refresh token idle lifetime must be at least 1m and at most the absolute lifetime", ErrInvalid)
+	case l.RefreshAbsoluteTTL > 365*24*time.Hour:
+		return fmt.Errorf("%w: refresh token absolute lifetime must be at most 8760h", ErrInvalid)
+	}
+	return nil
 }
 
 // Store is the persistence the Service needs.
 type Store interface {
 	CreateClient(ctx context.Context, c Client) error
+	ClientByClientID(ctx context.Context, clientID string) (Client, error)
 	ClientsByOrg(ctx context.Context, orgID uuid.UUID) ([]Client, error)
 }
 
@@ -78,7 +124,8 @@ type NewClient struct {
 	Public                 bool
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
-	GrantTypes             []string // empty: authorization_code and refresh_token
+	GrantTypes             []string   // empty: authorization_code and refresh_token
+	Lifetimes              *Lifetimes // nil: DefaultLifetimes
 }
 
 // Register validates and stores a client. For a confidential client it returns the
@@ -93,6 +140,13 @@ func (s *Service) Register(ctx context.Context, in NewClient) (Client, secret.Se
 	}
 	if utf8.RuneCountInString(c.Name) > 200 {
 		return Client{}, secret.Secret{}, fmt.Errorf("%w: name must be at most 200 characters", ErrInvalid)
+	}
+	c.Lifetimes = DefaultLifetimes
+	if in.Lifetimes != nil {
+		c.Lifetimes = *in.Lifetimes
+	}
+	if err := c.Lifetimes.check(); err != nil {
+		return Client{}, secret.Secret{}, err
 	}
 	grants, err := checkGrants(in.GrantTypes, c.Type)
 	if err != nil {
@@ -177,3 +231,14 @@ func (c Client) Authenticate(presented string) bool {
 func (s *Service) List(ctx context.Context, orgID uuid.UUID) ([]Client, error) {
 	return s.store.ClientsByOrg(ctx, orgID)
 }
+
+// ByClientID returns the live client with the public identifier clientID, or ErrNotFound.
+func (s *Service) ByClientID(ctx context.Context, clientID string) (Client, error) {
+	if clientID == "" || len(clientID) > 64 {
+		return Client{}, ErrNotFound
+	}
+	return s.store.ClientByClientID(ctx, clientID)
+}
+
+// Has reports whether the client registered grant type g.
+func (c Client) Has(g string) bool { return slices.Contains(c.GrantTypes, g) }

@@ -34,6 +34,12 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	SigningAlg      string
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	PasswordMemory  uint32 // argon2id KiB
+	PasswordTime    uint32 // argon2id passes
+	PasswordThreads uint8  // argon2id lanes
 }
 
 // Need names what a command requires; Validate reports a missing required setting.
@@ -77,6 +83,12 @@ func Settings() []Setting {
 		{Key: "master_key", Flag: "master-key", Usage: "base64 of 32 random bytes: the AES-256-GCM key sealing secrets at rest", need: NeedMasterKey, secret: true, parse: parseMasterKey},
 		{Key: "log_level", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error", parse: parseLogLevel},
 		{Key: "log_format", Flag: "log-format", Default: "text", Usage: "text or json", parse: parseLogFormat},
+		{Key: "signing_alg", Flag: "signing-alg", Default: "ES256", Usage: "algorithm of new signing keys: ES256 or RS256 (for relying parties that need it)", parse: parseSigningAlg},
+		{Key: "session_idle_timeout", Flag: "session-idle-timeout", Default: "1h", Usage: "a browser session ends after this long unused (NIST SP 800-63B AAL2)", parse: durationSetting(func(c *Config) *time.Duration { return &c.SessionIdle }, time.Minute, 24*time.Hour)},
+		{Key: "session_absolute_timeout", Flag: "session-absolute-timeout", Default: "24h", Usage: "a browser session ends this long after sign-in, used or not", parse: durationSetting(func(c *Config) *time.Duration { return &c.SessionAbsolute }, time.Minute, 30*24*time.Hour)},
+		{Key: "password_hash_memory", Flag: "password-hash-memory", Default: "19456", Usage: "argon2id memory in KiB (at least 19456 = 19 MiB)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordMemory = uint32(n) }, 19456, 4<<20)},
+		{Key: "password_hash_time", Flag: "password-hash-time", Default: "2", Usage: "argon2id passes (at least 2)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordTime = uint32(n) }, 2, 100)},
+		{Key: "password_hash_threads", Flag: "password-hash-threads", Default: "1", Usage: "argon2id parallelism (at least 1)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordThreads = uint8(n) }, 1, 64)},
 		{Key: "shutdown_timeout", Flag: "shutdown-timeout", Default: "15s", Usage: "how long in-flight requests may run after SIGINT/SIGTERM", parse: parseShutdownTimeout},
 	}
 }
@@ -146,6 +158,9 @@ func (l *Loader) Load(getenv func(string) string, need Need) (*Config, error) {
 		if err := s.parse(cfg, v); err != nil {
 			problems = append(problems, fmt.Sprintf("%s (--%s, from %s): %v", s.Env(), s.Flag, from, err))
 		}
+	}
+	if len(problems) == 0 && cfg.SessionIdle > cfg.SessionAbsolute {
+		problems = append(problems, "SESAME_SESSION_IDLE_TIMEOUT (--session-idle-timeout): must not exceed SESAME_SESSION_ABSOLUTE_TIMEOUT")
 	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
@@ -343,4 +358,34 @@ func parseShutdownTimeout(c *Config, v string) error {
 	}
 	c.ShutdownTimeout = d
 	return nil
+}
+
+func parseSigningAlg(c *Config, v string) error {
+	if v != "ES256" && v != "RS256" {
+		return errors.New("must be ES256 or RS256")
+	}
+	c.SigningAlg = v
+	return nil
+}
+
+func durationSetting(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < lo || d > hi {
+			return fmt.Errorf("must be a duration from %s to %s", lo, hi)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func uintSetting(set func(*Config, uint64), lo, hi uint64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be a whole number from %d to %d", lo, hi)
+		}
+		set(c, n)
+		return nil
+	}
 }

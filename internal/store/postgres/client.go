@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -17,10 +18,12 @@ var _ client.Store = (*Store)(nil)
 func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (id, org_id, client_id, name, type, secret_hash, redirect_uris,
-			post_logout_redirect_uris, grant_types, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+			post_logout_redirect_uris, grant_types, access_token_format, access_token_ttl, id_token_ttl,
+			refresh_token_idle_ttl, refresh_token_absolute_ttl, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
 		c.ID, c.OrgID, c.ClientID, c.Name, string(c.Type), c.SecretHash, c.RedirectURIs,
-		c.PostLogoutRedirectURIs, c.GrantTypes, c.CreatedAt)
+		c.PostLogoutRedirectURIs, c.GrantTypes, c.AccessTokenFormat, c.AccessTokenTTL, c.IDTokenTTL,
+		c.RefreshIdleTTL, c.RefreshAbsoluteTTL, c.CreatedAt)
 	if code, _ := constraint(err); code == foreignKeyViolation {
 		return org.ErrNotFound
 	}
@@ -30,20 +33,39 @@ func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
 	return nil
 }
 
+const clientColumns = `id, org_id, client_id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris,
+	grant_types, access_token_format, access_token_ttl, id_token_ttl, refresh_token_idle_ttl,
+	refresh_token_absolute_ttl, created_at`
+
+func scanClient(r pgx.Row) (client.Client, error) {
+	var c client.Client
+	err := r.Scan(&c.ID, &c.OrgID, &c.ClientID, &c.Name, &c.Type, &c.SecretHash, &c.RedirectURIs,
+		&c.PostLogoutRedirectURIs, &c.GrantTypes, &c.AccessTokenFormat, &c.AccessTokenTTL, &c.IDTokenTTL,
+		&c.RefreshIdleTTL, &c.RefreshAbsoluteTTL, &c.CreatedAt)
+	return c, err
+}
+
+// ClientByClientID returns the live client with the public identifier clientID.
+func (s *Store) ClientByClientID(ctx context.Context, clientID string) (client.Client, error) {
+	c, err := scanClient(s.pool.QueryRow(ctx,
+		`SELECT `+clientColumns+` FROM clients WHERE client_id = $1 AND deleted_at IS NULL`, clientID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return client.Client{}, client.ErrNotFound
+	}
+	if err != nil {
+		return client.Client{}, fmt.Errorf("client by client_id: %w", err)
+	}
+	return c, nil
+}
+
 // ClientsByOrg lists the organization's clients that are not deleted, oldest first.
 func (s *Store) ClientsByOrg(ctx context.Context, orgID uuid.UUID) ([]client.Client, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT id, org_id, client_id, name, type, redirect_uris, post_logout_redirect_uris, grant_types, created_at
+	rows, err := s.pool.Query(ctx, `SELECT `+clientColumns+`
 		FROM clients WHERE org_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("list clients: %w", err)
 	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (client.Client, error) {
-		var c client.Client
-		err := r.Scan(&c.ID, &c.OrgID, &c.ClientID, &c.Name, &c.Type, &c.RedirectURIs,
-			&c.PostLogoutRedirectURIs, &c.GrantTypes, &c.CreatedAt)
-		return c, err
-	})
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (client.Client, error) { return scanClient(r) })
 	if err != nil {
 		return nil, fmt.Errorf("list clients: %w", err)
 	}

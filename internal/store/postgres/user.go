@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -51,4 +52,45 @@ func (s *Store) UsersByOrg(ctx context.Context, orgID uuid.UUID) ([]account.User
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return users, nil
+}
+
+const userColumns = `id, org_id, email, email_verified, name, coalesce(password_hash, ''), status, created_at`
+
+func scanUser(r pgx.Row) (account.User, error) {
+	var u account.User
+	err := r.Scan(&u.ID, &u.OrgID, &u.Email, &u.EmailVerified, &u.Name, &u.PasswordHash, &u.Status, &u.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return account.User{}, account.ErrNotFound
+	}
+	if err != nil {
+		return account.User{}, fmt.Errorf("user: %w", err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns the user whose email matches, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, error) {
+	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users
+		WHERE lower(email) = lower($1) AND deleted_at IS NULL`, email))
+}
+
+// UserByID returns the user with id.
+func (s *Store) UserByID(ctx context.Context, id uuid.UUID) (account.User, error) {
+	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users
+		WHERE id = $1 AND deleted_at IS NULL`, id))
+}
+
+// SetPasswordHash replaces a user's password hash; when rehash is true the password is
+// unchanged (a parameter upgrade), so password_changed_at stays.
+func (s *Store) SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, rehash bool) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now(),
+		password_changed_at = CASE WHEN $3 THEN password_changed_at ELSE now() END
+		WHERE id = $1 AND deleted_at IS NULL`, id, phc, rehash)
+	if err != nil {
+		return fmt.Errorf("set password hash: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return account.ErrNotFound
+	}
+	return nil
 }

@@ -1,6 +1,24 @@
 package redis
 
-// keys builds every Redis key Sesame uses, all under one prefix.
+import (
+	"encoding/hex"
+
+	"github.com/sesameid/sesame/internal/secret"
+)
+
+// keys builds every Redis key Sesame uses, all under one prefix. Keys derived from a
+// secret (codes, session IDs) use its SHA-256, so a copy of Redis holds no usable secret.
 type keys struct{ prefix string }
 
-func (k keys) key(kind, id string) string { return k.prefix + kind + ":" + id }
+func digest(s string) string { return hex.EncodeToString(secret.Digest(s)) }
+
+func (k keys) authRequest(id string) string    { return k.prefix + "authreq:" + id }
+func (k keys) code(code string) string         { return k.prefix + "code:" + digest(code) }
+func (k keys) usedCode(code string) string     { return k.prefix + "code-used:" + digest(code) }
+func (k keys) grantTokens(grant string) string { return k.prefix + "grant-at:" + grant }
+func (k keys) grantRevoked(grant string) string {
+	return k.prefix + "grant-revoked:" + grant
+}
+func (k keys) accessToken(id string) string    { return k.prefix + "at:" + id }
+func (k keys) session(id string) string        { return k.prefix + "sess:" + digest(id) }
+func (k keys) userSessions(user string) string { return k.prefix + "user-sess:" + user }
