@@ -23,10 +23,10 @@ import (
 	"github.com/sesameid/sesame/internal/oidcop"
 	"github.com/sesameid/sesame/internal/org"
 	"github.com/sesameid/sesame/internal/seal"
-	"github.com/sesameid/sesame/internal/web"
-	"github.com/sesameid/sesame/templates"
 	"github.com/sesameid/sesame/internal/store/postgres"
 	"github.com/sesameid/sesame/internal/store/redis"
+	"github.com/sesameid/sesame/internal/web"
+	"github.com/sesameid/sesame/templates"
 )
 
 // Admin is what the bootstrap CLI needs: the database and the services over it.
