@@ -75,6 +75,14 @@ var corsPaths = map[string]bool{
 	PathIntrospect: true, PathRevoke: true,
 }
 
+// corsOptions replace op's default (every origin, with credentials, on every route).
+var corsOptions = cors.Options{
+	AllowOriginRequestFunc: func(r *http.Request, _ string) bool { return corsPaths[r.URL.Path] },
+	AllowCredentials:       false,
+	AllowedMethods:         []string{http.MethodGet, http.MethodPost},
+	AllowedHeaders:         []string{"Authorization", "Content-Type", "Accept"},
+}
+
 // New builds the provider.
 func New(cfg Config, d Deps) (*Provider, error) {
 	issuer := cfg.Issuer.String()
@@ -86,12 +94,7 @@ func New(cfg Config, d Deps) (*Provider, error) {
 	opts := []op.Option{
 		// Authenticated encryption only: without this op still decrypts legacy AES-CFB values.
 		op.WithCrypto(op.NewAES256GCMCrypto(cfg.CryptoKey, "sesame")),
-		op.WithCORSOptions(&cors.Options{
-			AllowOriginRequestFunc: func(r *http.Request, _ string) bool { return corsPaths[r.URL.Path] },
-			AllowCredentials:       false,
-			AllowedMethods:         []string{http.MethodGet, http.MethodPost},
-			AllowedHeaders:         []string{"Authorization", "Content-Type", "Accept"},
-		}),
+		op.WithCORSOptions(&corsOptions),
 	}
 	if cfg.Issuer.Scheme == "http" {
 		opts = append(opts, op.WithAllowInsecure()) // config allows http only on loopback
@@ -116,7 +119,7 @@ var supportedClaims = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "
 // Routes registers every provider route on mux.
 func (p *Provider) Routes(mux *http.ServeMux) {
 	opH := p.op
-	mux.Handle("GET "+PathDiscovery, p.withIssuer(httpx.Handler(p.discovery)))
+	mux.Handle("GET "+PathDiscovery, cors.New(corsOptions).Handler(p.withIssuer(httpx.Handler(p.discovery))))
 	mux.Handle("GET "+PathKeys, opH)
 	mux.Handle("GET "+PathAuthorize, p.withIssuer(httpx.Handler(p.authorize)))
 	mux.Handle("POST "+PathAuthorize, p.withIssuer(httpx.Handler(p.authorize)))
