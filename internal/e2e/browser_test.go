@@ -84,16 +84,18 @@ func TestBrowserLogin(t *testing.T) {
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 
-	var landed string
-	err = chromedp.Run(ctx,
+	err = chromedp.Do(ctx,
 		chromedp.Navigate(e.authorizeURL(cfg, "browser-state", "browser-nonce", challenge)),
-		chromedp.WaitVisible(`#email`, chromedp.ByQuery),
-		chromedp.SendKeys(`#email`, userEmail, chromedp.ByQuery),
-		chromedp.SendKeys(`#password`, userPassword, chromedp.ByQuery),
-		chromedp.Click(`button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`#who`, chromedp.ByQuery),
-		chromedp.Text(`#who`, &landed, chromedp.ByQuery),
+		chromedp.WaitVisible(`#email`),
+		chromedp.SendKeys(`#email`, userEmail),
+		chromedp.SendKeys(`#password`, userPassword),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`#who`),
 	)
+	var landed string
+	if err == nil {
+		landed, err = chromedp.Run(ctx, chromedp.Text(`#who`))
+	}
 	if err != nil {
 		select {
 		case r := <-result:

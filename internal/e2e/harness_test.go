@@ -115,7 +115,33 @@ func start(t testing.TB, extra map[string]string) *env {
 	e.native = createClient(t, e.cliEnv, "--name", "CLI", "--public", "--redirect-uri", nativeCB)
 	e.service = createClient(t, e.cliEnv, "--name", "Service", "--grant-type", "client_credentials")
 	e.opaque = createClient(t, e.cliEnv, "--name", "Opaque", "--redirect-uri", "https://rp3.example/cb", "--access-token-format", "opaque")
+	e.serve(t)
+	return e
+}
 
+// another starts a second sesame process on the same database and Redis (a new port and
+// issuer), as a load-balanced deployment would.
+func (e *env) another(t testing.TB) *env {
+	t.Helper()
+	port, err := localsvc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := *e
+	e2.issuer, e2.logs = fmt.Sprintf("http://127.0.0.1:%d", port), &syncBuffer{}
+	e2.cliEnv = map[string]string{}
+	for k, v := range e.cliEnv {
+		e2.cliEnv[k] = v
+	}
+	e2.cliEnv["SESAME_ISSUER"], e2.cliEnv["SESAME_LISTEN"] = e2.issuer, fmt.Sprintf("127.0.0.1:%d", port)
+	e2.serve(t)
+	return &e2
+}
+
+// serve runs sesame serve with e.cliEnv until the test ends.
+func (e *env) serve(t testing.TB) {
+	t.Helper()
+	var err error
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
@@ -149,7 +175,6 @@ func start(t testing.TB, extra map[string]string) *env {
 	if e.provider, err = oidc.NewProvider(context.Background(), e.issuer); err != nil {
 		t.Fatalf("go-oidc discovery: %v", err)
 	}
-	return e
 }
 
 func (e *env) oauth(c registered, redirect string, scopes ...string) *oauth2.Config {
