@@ -27,6 +27,7 @@ type demo struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
 	RedirectURI  string `json:"redirect_uri"`
+	AppClientID  string `json:"app_client_id"` // the public client of the demo app
 }
 
 const (
@@ -40,6 +41,7 @@ const (
 func (e *env) dev(args []string) error {
 	fs, l := e.flags("dev")
 	dir := fs.String("dir", ".dev", "directory for the development databases, master key and demo credentials")
+	appListen := fs.String("demo-app-listen", "127.0.0.1:8081", "loopback address of the demo relying party")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -100,6 +102,7 @@ func (e *env) dev(args []string) error {
 	if err != nil {
 		return configError{err}
 	}
+	var rp *devRP
 	if err := e.withAdmin(cfg, func(a *app.Admin) error {
 		if err := a.MigrateUp(e.ctx, io.Discard); err != nil {
 			return err
@@ -108,9 +111,13 @@ func (e *env) dev(args []string) error {
 		if err != nil {
 			return err
 		}
-		e.printDemo(cfg, d, filepath.Join(abs, "demo.json"))
+		rp = newDevRP(cfg.Issuer.String(), d.AppClientID, *appListen)
+		e.printDemo(cfg, d, filepath.Join(abs, "demo.json"), rp.AuthorizeURL())
 		return nil
 	}); err != nil {
+		return err
+	}
+	if err := rp.serve(e.ctx, *appListen); err != nil {
 		return err
 	}
 	return e.runServer(cfg, false)
@@ -162,12 +169,19 @@ func (e *env) seedDemo(a *app.Admin, path string) (demo, error) {
 	if err != nil {
 		return demo{}, err
 	}
-	d = demo{Org: demoSlug, Email: "demo@example.com", Password: pw.Reveal(), ClientID: c.ClientID, ClientSecret: sec.Reveal(), RedirectURI: demoRedirect}
+	appClient, _, err := a.Clients.Register(e.ctx, client.NewClient{
+		OrgID: o.ID, Name: "Demo app (native)", Public: true, RedirectURIs: []string{"http://127.0.0.1/callback"},
+	})
+	if err != nil {
+		return demo{}, err
+	}
+	d = demo{Org: demoSlug, Email: "demo@example.com", Password: pw.Reveal(), ClientID: c.ClientID, ClientSecret: sec.Reveal(),
+		RedirectURI: demoRedirect, AppClientID: appClient.ClientID}
 	b, _ := json.MarshalIndent(d, "", "  ")
 	return d, os.WriteFile(path, b, 0o600)
 }
 
-func (e *env) printDemo(cfg *config.Config, d demo, path string) {
+func (e *env) printDemo(cfg *config.Config, d demo, path, authorizeURL string) {
 	fmt.Fprintf(e.stdout, `
 Sesame development server: %[1]s
   readiness:     %[1]s/readyz
@@ -179,5 +193,8 @@ Sesame development server: %[1]s
   redirect_uri:  %[7]s
 (demo credentials are kept in %[8]s; make dev-reset deletes everything)
 
-`, cfg.Issuer, d.Org, d.Email, d.Password, d.ClientID, d.ClientSecret, d.RedirectURI, path)
+Sign in with the demo app (a public client with PKCE; it shows the ID token's claims):
+  %[9]s
+
+`, cfg.Issuer, d.Org, d.Email, d.Password, d.ClientID, d.ClientSecret, d.RedirectURI, path, authorizeURL)
 }
