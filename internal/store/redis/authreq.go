@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -30,15 +29,7 @@ func (s *Store) SaveAuthRequest(ctx context.Context, r grant.AuthRequest) error 
 
 // AuthRequest returns the pending request with id.
 func (s *Store) AuthRequest(ctx context.Context, id string) (grant.AuthRequest, error) {
-	var r grant.AuthRequest
-	b, err := s.c.Get(ctx, s.keys.authRequest(id)).Bytes()
-	if errors.Is(err, goredis.Nil) {
-		return r, grant.ErrNotFound
-	}
-	if err != nil {
-		return r, fmt.Errorf("auth request: %w", err)
-	}
-	return r, json.Unmarshal(b, &r)
+	return getJSON[grant.AuthRequest](ctx, s, s.keys.authRequest(id), "auth request")
 }
 
 // DeleteAuthRequest forgets a request.

@@ -5,10 +5,13 @@ package redis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sesameid/sesame/internal/grant"
 )
 
 // Store implements the domain's short-lived state over a Redis UniversalClient, so a single
@@ -46,4 +49,20 @@ func (s *Store) Ping(ctx context.Context) error {
 		return fmt.Errorf("redis ping: %w", err)
 	}
 	return nil
+}
+
+// getJSON reads the JSON value at key into a T; a missing key is grant.ErrNotFound.
+func getJSON[T any](ctx context.Context, s *Store, key, what string) (T, error) {
+	var v T
+	b, err := s.c.Get(ctx, key).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return v, grant.ErrNotFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
 }

@@ -3,11 +3,8 @@ package redis
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/sesameid/sesame/internal/grant"
 )
@@ -39,15 +36,8 @@ func (s *Store) putSession(ctx context.Context, sess grant.Session, lt grant.Ses
 
 // TouchSession returns a live session and slides its idle expiry (never past the absolute one).
 func (s *Store) TouchSession(ctx context.Context, id string, lt grant.SessionLifetimes, now time.Time) (grant.Session, error) {
-	var sess grant.Session
-	b, err := s.c.Get(ctx, s.keys.session(id)).Bytes()
-	if errors.Is(err, goredis.Nil) {
-		return sess, grant.ErrNotFound
-	}
+	sess, err := getJSON[grant.Session](ctx, s, s.keys.session(id), "session")
 	if err != nil {
-		return sess, fmt.Errorf("session: %w", err)
-	}
-	if err := json.Unmarshal(b, &sess); err != nil {
 		return sess, err
 	}
 	sess.ID = id

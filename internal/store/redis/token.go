@@ -44,19 +44,9 @@ func (s *Store) SaveAccessToken(ctx context.Context, t grant.AccessToken) (grant
 
 // AccessToken returns the record of a live, unrevoked access token.
 func (s *Store) AccessToken(ctx context.Context, id string) (grant.AccessToken, error) {
-	var t grant.AccessToken
-	b, err := s.c.Get(ctx, s.keys.accessToken(id)).Bytes()
-	if errors.Is(err, goredis.Nil) {
-		return t, grant.ErrNotFound
-	}
-	if err != nil {
-		return t, fmt.Errorf("access token: %w", err)
-	}
-	if err := json.Unmarshal(b, &t); err != nil {
-		return t, err
-	}
+	t, err := getJSON[grant.AccessToken](ctx, s, s.keys.accessToken(id), "access token")
 	t.ID = id
-	return t, nil
+	return t, err
 }
 
 // RevokeAccessToken forgets an access token: introspection and userinfo refuse it after.
