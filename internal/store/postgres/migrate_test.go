@@ -10,6 +10,8 @@ import (
 	"github.com/sesameid/sesame/internal/testenv"
 )
 
+func TestMain(m *testing.M) { testenv.Main(m) }
+
 func tables(t *testing.T, ctx context.Context, m interface {
 	Status(context.Context, io.Writer) error
 }) string {

@@ -1,9 +1,0 @@
-package postgres_test
-
-import (
-	"testing"
-
-	"github.com/sesameid/sesame/internal/testenv"
-)
-
-func TestMain(m *testing.M) { testenv.Main(m) }
