@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -20,23 +19,7 @@ import (
 
 const testMasterKey = "c2VzYW1lLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE=" // "sesame-test-master-key-32-bytes!"
 
-// syncBuffer is a bytes.Buffer safe for a server writing logs while the test reads them.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testenv.SyncBuffer
 
 // server is a `sesame serve` running in-process.
 type server struct {

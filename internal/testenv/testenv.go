@@ -11,6 +11,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -188,4 +189,24 @@ func StartRedis(t testing.TB, port int) *localsvc.Redis {
 	env.extraMu.Unlock()
 	t.Cleanup(func() { _ = r.Stop() })
 	return r
+}
+
+// SyncBuffer is a bytes.Buffer safe for a server writing logs while a test reads them.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns what was written so far.
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
