@@ -32,7 +32,8 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) error {
 		ok = false
 	}
 	sid := p.d.Pages.Cookie(r, httpx.SessionCookie)
-	if sess, live := p.session(r); live && ok && sess.UserID != sub {
+	sess, live := p.session(r)
+	if live && ok && sess.UserID != sub {
 		ok = false // the hint names another user than this browser's: ask
 	}
 	if !ok {
@@ -40,7 +41,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request) error {
 			ClientName: c.Name, CSRF: logoutCSRF(sid),
 		})
 	}
-	if err := p.endBrowserSession(w, r); err != nil {
+	if err := p.endBrowserSession(w, r, sess.UserID); err != nil {
 		return err
 	}
 	if target == "" {
@@ -94,7 +95,8 @@ func (p *Provider) endSessionConfirm(w http.ResponseWriter, r *http.Request) err
 		p.d.Pages.Error(w, r, http.StatusBadRequest, "Sign-out refused", "The sign-out form expired. Try again.")
 		return nil
 	}
-	if err := p.endBrowserSession(w, r); err != nil {
+	sess, _ := p.session(r)
+	if err := p.endBrowserSession(w, r, sess.UserID); err != nil {
 		return err
 	}
 	return p.d.Pages.Render(w, http.StatusOK, "logged_out.html", nil)
@@ -104,14 +106,10 @@ func logoutCSRF(sessionID string) string {
 	return base64.RawURLEncoding.EncodeToString(secret.Digest("logout\x00" + sessionID))
 }
 
-func (p *Provider) endBrowserSession(w http.ResponseWriter, r *http.Request) error {
-	sid := p.d.Pages.Cookie(r, httpx.SessionCookie)
-	if sid != "" {
-		sess, ok := p.session(r)
-		userID := ""
-		if ok {
-			userID = sess.UserID
-		}
+// endBrowserSession ends the browser's session (userID: its user, "" when unknown) and
+// clears the cookie.
+func (p *Provider) endBrowserSession(w http.ResponseWriter, r *http.Request, userID string) error {
+	if sid := p.d.Pages.Cookie(r, httpx.SessionCookie); sid != "" {
 		if err := p.d.Sessions.DeleteSession(r.Context(), sid, userID); err != nil {
 			return err
 		}

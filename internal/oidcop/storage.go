@@ -337,29 +337,33 @@ func (s *Storage) GetClientByClientID(ctx context.Context, clientID string) (op.
 
 // AuthorizeClientIDSecret checks a confidential client's secret: SHA-256, constant time.
 func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientSecret string) error {
+	_, err := s.authenticate(ctx, clientID, clientSecret)
+	return err
+}
+
+// authenticate returns the client whose secret is clientSecret; an unknown client and a
+// wrong secret get the same error.
+func (s *Storage) authenticate(ctx context.Context, clientID, clientSecret string) (client.Client, error) {
 	c, err := s.clients.ByClientID(ctx, clientID)
 	if errors.Is(err, client.ErrNotFound) {
-		return errInvalidClient
+		return client.Client{}, errInvalidClient
 	}
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return client.Client{}, oidc.ErrServerError().WithParent(err)
 	}
 	if !c.Authenticate(clientSecret) {
-		return errInvalidClient
+		return client.Client{}, errInvalidClient
 	}
-	return nil
+	return c, nil
 }
 
 var errInvalidClient = errors.New("client authentication failed")
 
 // ClientCredentials authenticates a confidential client for the client_credentials grant.
 func (s *Storage) ClientCredentials(ctx context.Context, clientID, clientSecret string) (op.Client, error) {
-	if err := s.AuthorizeClientIDSecret(ctx, clientID, clientSecret); err != nil {
-		return nil, err
-	}
-	c, err := s.clients.ByClientID(ctx, clientID)
+	c, err := s.authenticate(ctx, clientID, clientSecret)
 	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, err
 	}
 	if !c.Has(client.GrantClientCredentials) {
 		return nil, oidc.ErrUnauthorizedClient().WithDescription("client_credentials is not registered for this client")
