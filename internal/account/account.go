@@ -4,7 +4,6 @@ package account
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -13,20 +12,24 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/secret"
 )
 
 // Errors callers branch on.
 var (
-	ErrNotFound   = errors.New("user not found")
-	ErrEmailTaken = errors.New("email already registered")
-	ErrInvalid    = errors.New("invalid user")
+	ErrNotFound   = kind.New(kind.NotFound, "user not found")
+	ErrEmailTaken = kind.New(kind.Conflict, "email already registered")
+	ErrInvalid    = kind.New(kind.Invalid, "invalid user")
 )
 
 // PolicyError says which password rule a password broke.
 type PolicyError struct{ Rule, Message string }
 
 func (e *PolicyError) Error() string { return "password " + e.Message }
+
+// Kind makes a broken password rule the caller's mistake.
+func (e *PolicyError) Kind() kind.Kind { return kind.Invalid }
 
 // Status is a user's lifecycle state.
 type Status string
@@ -41,14 +44,14 @@ const (
 
 // User is a person who signs in.
 type User struct {
-	ID            uuid.UUID `json:"id"`
-	OrgID         uuid.UUID `json:"org_id"`
-	Email         string    `json:"email"`
-	EmailVerified bool      `json:"email_verified"`
-	Name          string    `json:"name"`
-	Status        Status    `json:"status"`
-	PasswordHash  string    `json:"-"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            uuid.UUID
+	OrgID         uuid.UUID
+	Email         string
+	EmailVerified bool
+	Name          string
+	Status        Status
+	PasswordHash  string // argon2id PHC string; "" for a user without a password
+	CreatedAt     time.Time
 }
 
 // Store is the persistence the Service needs.

@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,49 +17,64 @@ import (
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/config"
-	"github.com/sesameid/sesame/internal/grant"
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/oidcop"
 	"github.com/sesameid/sesame/internal/org"
 	"github.com/sesameid/sesame/internal/seal"
+	"github.com/sesameid/sesame/internal/signing"
 	"github.com/sesameid/sesame/internal/store/postgres"
 	"github.com/sesameid/sesame/internal/store/redis"
+	"github.com/sesameid/sesame/internal/token"
 	"github.com/sesameid/sesame/internal/web"
 	"github.com/sesameid/sesame/templates"
 )
 
-// Admin is what the bootstrap CLI needs: the database and the services over it.
-type Admin struct {
+// Services are the domain services over the database: what the CLI's commands use, and
+// what the server builds its handlers on.
+type Services struct {
 	Pool    *pgxpool.Pool
 	Orgs    *org.Service
 	Users   *account.Service
 	Clients *client.Service
+	Keys    *signing.Keys
 	store   *postgres.Store
 }
 
-// OpenAdmin connects to the database of cfg and builds the services over it.
-func OpenAdmin(ctx context.Context, cfg *config.Config) (*Admin, error) {
+// Open connects to the database of cfg and builds the services over it. The signing keys
+// are available only when cfg has a master key.
+func Open(ctx context.Context, cfg *config.Config) (*Services, error) {
 	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn)
 	if err != nil {
 		return nil, err
 	}
-	return newAdmin(pool, cfg), nil
+	return newServices(pool, cfg, time.Now)
 }
 
-func newAdmin(pool *pgxpool.Pool, cfg *config.Config) *Admin {
+func newServices(pool *pgxpool.Pool, cfg *config.Config, now func() time.Time) (*Services, error) {
 	st := postgres.New(pool)
-	return &Admin{
+	s := &Services{
 		Pool:    pool,
-		Orgs:    org.NewService(st, time.Now),
-		Users:   account.NewService(st, passwordParams(cfg), time.Now),
-		Clients: client.NewService(st, time.Now),
+		Orgs:    org.NewService(st, now),
+		Users:   account.NewService(st, passwordParams(cfg), now),
+		Clients: client.NewService(st, now),
 		store:   st,
 	}
+	if !cfg.MasterKey.IsZero() {
+		ring, err := seal.NewRing([]byte(cfg.MasterKey.Reveal()))
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		s.Keys = signing.NewKeys(st, ring, now)
+	}
+	return s, nil
 }
 
-// migrate runs fn with a migrator over the admin's pool.
-func (a *Admin) migrate(fn func(*postgres.Migrator) error) error {
-	m, err := postgres.NewMigrator(a.Pool)
+// migrate runs fn with a migrator over the services' pool.
+func (s *Services) migrate(fn func(*postgres.Migrator) error) error {
+	m, err := postgres.NewMigrator(s.Pool)
 	if err != nil {
 		return err
 	}
@@ -69,32 +83,43 @@ func (a *Admin) migrate(fn func(*postgres.Migrator) error) error {
 }
 
 // Close closes the pool.
-func (a *Admin) Close() { a.Pool.Close() }
+func (s *Services) Close() { s.Pool.Close() }
 
 // ErrPendingMigrations is returned by New when the schema is behind the binary.
-var ErrPendingMigrations = errors.New("the database has pending migrations: run `sesame migrate up` or start with --migrate")
+var ErrPendingMigrations = kind.New(kind.Internal, "the database has pending migrations: run `sesame migrate up` or start with --migrate")
 
 // App is a running Sesame server's dependencies and its HTTP handler.
 type App struct {
-	*Admin
+	*Services
 	Handler http.Handler
 	redis   goredis.UniversalClient
 }
 
 // Options tune New.
 type Options struct {
-	Migrate   bool      // apply pending migrations instead of refusing to start
-	MigrateTo io.Writer // migration progress
+	Migrate   bool             // apply pending migrations instead of refusing to start
+	MigrateTo io.Writer        // migration progress
+	Now       func() time.Time // the clock; nil means time.Now (tests pass a fixed one)
+	// Steps are login steps every login must pass after the password (the next issues add
+	// second factors and consent; tests register steps of their own).
+	Steps []login.Step
 }
 
 // New connects to PostgreSQL and Redis, checks (or applies) migrations and builds the
 // HTTP handler.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (*App, error) {
-	admin, err := OpenAdmin(ctx, cfg)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn)
 	if err != nil {
 		return nil, err
 	}
-	err = admin.migrate(func(m *postgres.Migrator) error {
+	svc, err := newServices(pool, cfg, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	err = svc.migrate(func(m *postgres.Migrator) error {
 		if o.Migrate {
 			return m.Up(ctx, o.MigrateTo)
 		}
@@ -108,16 +133,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		return nil
 	})
 	if err != nil {
-		admin.Close()
+		svc.Close()
 		return nil, err
 	}
 	rc, err := redis.Connect(cfg.RedisURL.Reveal())
 	if err != nil {
-		admin.Close()
+		svc.Close()
 		return nil, err
 	}
-	a := &App{Admin: admin, redis: rc}
-	h, err := a.handler(ctx, cfg, log, redis.New(rc, cfg.RedisKeyPrefix))
+	a := &App{Services: svc, redis: rc}
+	h, err := a.handler(ctx, cfg, log, redis.New(rc, cfg.RedisKeyPrefix), o)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -126,12 +151,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 	return a, nil
 }
 
-func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger, rs *redis.Store) (http.Handler, error) {
-	keys, err := a.Keys(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := keys.Ensure(ctx, cfg.SigningAlg); err != nil {
+func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger, rs *redis.Store, o Options) (http.Handler, error) {
+	if err := a.Keys.Ensure(ctx, cfg.SigningAlg); err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
 	tmpl, err := templates.Parse()
@@ -139,29 +160,32 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		return nil, err
 	}
 	pages := httpx.NewPages(tmpl, cfg.Issuer.Scheme == "https")
-	lifetimes := grant.SessionLifetimes{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute}
-	auth := account.NewAuthenticator(a.store, passwordParams(cfg))
+	logins := login.NewService(rs, rs, login.Config{
+		Policy:   login.Policy{Steps: append([]login.Step{login.StepPassword}, o.Steps...)},
+		Sessions: login.Lifetimes{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute},
+	}, o.Now)
+	auth := account.NewAuthenticator(a.store, passwordParams(cfg), o.Now)
 	prov, err := oidcop.New(oidcop.Config{
-		Issuer:    cfg.Issuer,
-		CryptoKey: sha256.Sum256([]byte("sesame op crypto\x00" + cfg.MasterKey.Reveal())),
-		Sessions:  lifetimes,
+		Issuer:         cfg.Issuer,
+		CryptoKey:      sha256.Sum256([]byte("sesame op crypto\x00" + cfg.MasterKey.Reveal())),
+		LoginPath:      web.PathLogin,
+		EndSessionPath: web.PathEndSession,
 	}, oidcop.Deps{
-		Clients: a.Clients, Users: auth, Requests: rs, Access: rs, Refresh: a.store, Sessions: rs,
-		Keys: keys, Pages: pages, Now: time.Now,
+		Clients: a.Clients, Users: auth, Logins: logins, Codes: rs, Access: rs,
+		Refresh: token.NewRefresh(a.store, o.Now), Keys: a.Keys, Pages: pages, Now: o.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
-	web := &web.Handler{
-		Requests: rs, Authenticator: auth, Sessions: rs, Clients: a.Clients, Pages: pages,
-		Lifetimes: lifetimes, CallbackPath: oidcop.PathCallback, Now: time.Now,
+	pagesHandler := &web.Handler{
+		Logins: logins, Authenticator: auth, Hints: prov, Pages: pages, CallbackPath: oidcop.PathCallback,
 	}
 	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}}}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", http.HandlerFunc(hc.live))
 	mux.Handle("GET /readyz", http.HandlerFunc(hc.ready))
 	prov.Routes(mux)
-	web.Routes(mux)
+	pagesHandler.Routes(mux)
 	return httpx.Middleware(log, mux), nil
 }
 
@@ -169,45 +193,23 @@ func passwordParams(cfg *config.Config) account.Params {
 	return account.Params{Memory: cfg.PasswordMemory, Time: cfg.PasswordTime, Threads: cfg.PasswordThreads}
 }
 
-// Keys returns the signing key manager (sealing with the master key).
-func (a *Admin) Keys(cfg *config.Config) (*oidcop.Keys, error) {
-	ring, err := seal.NewRing([]byte(cfg.MasterKey.Reveal()))
-	if err != nil {
-		return nil, err
-	}
-	return oidcop.NewKeys(a.store, ring, time.Now), nil
-}
-
 // Close releases the pools.
 func (a *App) Close() {
 	_ = a.redis.Close()
-	a.Admin.Close()
-}
-
-// IsBadInput reports whether err is the caller's mistake (invalid or conflicting input,
-// unknown organization) rather than a failure of Sesame or its dependencies.
-func IsBadInput(err error) bool {
-	var pe *account.PolicyError
-	for _, target := range []error{org.ErrInvalid, org.ErrNotFound, org.ErrSlugTaken,
-		account.ErrInvalid, account.ErrEmailTaken, client.ErrInvalid} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return errors.As(err, &pe)
+	a.Services.Close()
 }
 
 // MigrateUp applies every pending migration, one line each to w.
-func (a *Admin) MigrateUp(ctx context.Context, w io.Writer) error {
-	return a.migrate(func(m *postgres.Migrator) error { return m.Up(ctx, w) })
+func (s *Services) MigrateUp(ctx context.Context, w io.Writer) error {
+	return s.migrate(func(m *postgres.Migrator) error { return m.Up(ctx, w) })
 }
 
 // MigrateDown rolls back the latest migration, one line to w.
-func (a *Admin) MigrateDown(ctx context.Context, w io.Writer) error {
-	return a.migrate(func(m *postgres.Migrator) error { return m.Down(ctx, w) })
+func (s *Services) MigrateDown(ctx context.Context, w io.Writer) error {
+	return s.migrate(func(m *postgres.Migrator) error { return m.Down(ctx, w) })
 }
 
 // MigrationStatus writes each migration and whether it is applied.
-func (a *Admin) MigrationStatus(ctx context.Context, w io.Writer) error {
-	return a.migrate(func(m *postgres.Migrator) error { return m.Status(ctx, w) })
+func (s *Services) MigrationStatus(ctx context.Context, w io.Writer) error {
+	return s.migrate(func(m *postgres.Migrator) error { return m.Status(ctx, w) })
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sesameid/sesame/internal/app"
 	"github.com/sesameid/sesame/internal/config"
+	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/org"
 )
 
@@ -27,14 +28,16 @@ const (
 // usageError is a mistake on the command line.
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e usageError) Error() string   { return e.msg }
+func (e usageError) Kind() kind.Kind { return kind.Invalid }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
 // configError wraps configuration problems (exit 2).
 type configError struct{ err error }
 
-func (e configError) Error() string { return e.err.Error() }
+func (e configError) Error() string   { return e.err.Error() }
+func (e configError) Kind() kind.Kind { return kind.Invalid }
 
 // env is one invocation's world: no globals, so tests run Main in-process.
 type env struct {
@@ -93,17 +96,20 @@ func (e *env) exit(err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
-	var ue usageError
-	var ce configError
-	code := ExitFailure
-	switch {
-	case errors.As(err, &ue), errors.As(err, &ce), app.IsBadInput(err):
-		code = ExitBadInput
-	}
 	for _, line := range strings.Split(err.Error(), "\n") {
 		fmt.Fprintf(e.stderr, "sesame: %s\n", line)
 	}
-	return code
+	return exitCode(kind.Of(err))
+}
+
+// exitCode is the one mapping from error kinds to exit codes: 2 when the caller can fix
+// the input (invalid, unknown or conflicting values), 1 for everything else.
+func exitCode(k kind.Kind) int {
+	switch k {
+	case kind.Invalid, kind.NotFound, kind.Conflict:
+		return ExitBadInput
+	}
+	return ExitFailure
 }
 
 // flags returns a flag set for a command, with the configuration flags bound.
@@ -152,9 +158,9 @@ func (e *env) logger(cfg *config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, o))
 }
 
-// withAdmin runs fn with the bootstrap services over the configured database.
-func (e *env) withAdmin(cfg *config.Config, fn func(*app.Admin) error) error {
-	a, err := app.OpenAdmin(e.ctx, cfg)
+// withServices runs fn with the services over the configured database.
+func (e *env) withServices(cfg *config.Config, fn func(*app.Services) error) error {
+	a, err := app.Open(e.ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -175,12 +181,12 @@ func subcommand(group string, args []string, names ...string) (string, []string,
 	return "", nil, usagef("sesame %s: unknown subcommand %q (want %s)", group, args[0], strings.Join(names, " | "))
 }
 
-// inOrg runs fn with the bootstrap services and the organization named by slug.
-func (e *env) inOrg(cfg *config.Config, slug string, fn func(*app.Admin, org.Organization) error) error {
+// inOrg runs fn with the services and the organization named by slug.
+func (e *env) inOrg(cfg *config.Config, slug string, fn func(*app.Services, org.Organization) error) error {
 	if slug == "" {
 		return usagef("--org is required")
 	}
-	return e.withAdmin(cfg, func(a *app.Admin) error {
+	return e.withServices(cfg, func(a *app.Services) error {
 		o, err := a.Orgs.BySlug(e.ctx, slug)
 		if err != nil {
 			return err

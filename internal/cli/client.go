@@ -37,7 +37,7 @@ func (e *env) client(args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.inOrg(cfg, *orgSlug, func(a *app.Admin, o org.Organization) error {
+	return e.inOrg(cfg, *orgSlug, func(a *app.Services, o org.Organization) error {
 		c, sec, err := a.Clients.Register(e.ctx, client.NewClient{
 			OrgID: o.ID, Name: *name, Public: *public,
 			RedirectURIs: redirects, PostLogoutRedirectURIs: postLogout, GrantTypes: grants,
@@ -48,11 +48,7 @@ func (e *env) client(args []string) error {
 			return err
 		}
 		if *asJSON {
-			out := map[string]string{"client_id": c.ClientID}
-			if !sec.IsZero() {
-				out["client_secret"] = sec.Reveal()
-			}
-			return writeJSON(e.stdout, out)
+			return writeJSON(e.stdout, createdClientJSON{ClientID: c.ClientID, ClientSecret: sec.Reveal()})
 		}
 		fmt.Fprintf(e.stdout, "client_id:     %s\n", c.ClientID)
 		if !sec.IsZero() {
@@ -64,9 +60,9 @@ func (e *env) client(args []string) error {
 }
 
 func (e *env) clientList(args []string) error {
-	return listInOrg(e, "client list", args, func(a *app.Admin, o org.Organization) ([]client.Client, error) {
+	return listInOrg(e, "client list", args, func(a *app.Services, o org.Organization) ([]client.Client, error) {
 		return a.Clients.List(e.ctx, o.ID)
-	}, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "REDIRECT_URIS"}, func(c client.Client) []string {
+	}, clientOut, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "REDIRECT_URIS"}, func(c client.Client) []string {
 		return []string{c.ClientID, c.Name, string(c.Type), strings.Join(c.GrantTypes, ","), strings.Join(c.RedirectURIs, " ")}
 	})
 }

@@ -103,7 +103,7 @@ func (e *env) dev(args []string) error {
 		return configError{err}
 	}
 	var rp *devRP
-	if err := e.withAdmin(cfg, func(a *app.Admin) error {
+	if err := e.withServices(cfg, func(a *app.Services) error {
 		if err := a.MigrateUp(e.ctx, io.Discard); err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func ensureKeyFile(path string) error {
 
 // seedDemo creates the demo organization, user and client when absent, saving their
 // credentials to path (development only) so later starts can print them again.
-func (e *env) seedDemo(a *app.Admin, path string) (demo, error) {
+func (e *env) seedDemo(a *app.Services, path string) (demo, error) {
 	var d demo
 	_, err := a.Orgs.BySlug(e.ctx, demoSlug)
 	if err == nil {

@@ -15,7 +15,7 @@ func (e *env) migrate(args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.withAdmin(cfg, func(a *app.Admin) error {
+	return e.withServices(cfg, func(a *app.Services) error {
 		switch sub {
 		case "up":
 			return a.MigrateUp(e.ctx, e.stdout)

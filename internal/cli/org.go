@@ -20,13 +20,13 @@ func (e *env) org(args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.withAdmin(cfg, func(a *app.Admin) error {
+	return e.withServices(cfg, func(a *app.Services) error {
 		o, err := a.Orgs.Create(e.ctx, *name, *slug)
 		if err != nil {
 			return err
 		}
 		if *asJSON {
-			return writeJSON(e.stdout, o)
+			return writeJSON(e.stdout, orgOut(o))
 		}
 		_, err = fmt.Fprintf(e.stdout, "created organization %s (id %s)\n", o.Slug, o.ID)
 		return err

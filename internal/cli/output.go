@@ -6,10 +6,16 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/app"
+	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/config"
 	"github.com/sesameid/sesame/internal/org"
+	"github.com/sesameid/sesame/internal/signing"
 )
 
 func writeJSON(w io.Writer, v any) error {
@@ -36,8 +42,8 @@ func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
 
 // listInOrg runs a "<group> list --org SLUG [--json]" command: fetch the organization's items
 // and print them as a JSON array or a table.
-func listInOrg[T any](e *env, name string, args []string, fetch func(*app.Admin, org.Organization) ([]T, error),
-	header []string, row func(T) []string) error {
+func listInOrg[T, J any](e *env, name string, args []string, fetch func(*app.Services, org.Organization) ([]T, error),
+	out func(T) J, header []string, row func(T) []string) error {
 	fs, l := e.flags(name)
 	orgSlug := fs.String("org", "", "organization slug (required)")
 	asJSON := fs.Bool("json", false, "print a JSON array")
@@ -45,16 +51,17 @@ func listInOrg[T any](e *env, name string, args []string, fetch func(*app.Admin,
 	if err != nil {
 		return err
 	}
-	return e.inOrg(cfg, *orgSlug, func(a *app.Admin, o org.Organization) error {
+	return e.inOrg(cfg, *orgSlug, func(a *app.Services, o org.Organization) error {
 		items, err := fetch(a, o)
 		if err != nil {
 			return err
 		}
 		if *asJSON {
-			if items == nil {
-				items = []T{}
+			js := make([]J, len(items))
+			for i, it := range items {
+				js[i] = out(it)
 			}
-			return writeJSON(e.stdout, items)
+			return writeJSON(e.stdout, js)
 		}
 		rows := make([][]string, len(items))
 		for i, it := range items {
@@ -62,4 +69,80 @@ func listInOrg[T any](e *env, name string, args []string, fetch func(*app.Admin,
 		}
 		return table(e.stdout, header, rows)
 	})
+}
+
+// The --json output types: the CLI's contract with scripts, apart from the domain types so
+// that neither changes the other by accident (they move to pkg/sesameclient with the admin
+// API). Durations are integer nanoseconds, as they have always been.
+
+type orgJSON struct {
+	ID        uuid.UUID `json:"id"`
+	Name      string    `json:"name"`
+	Slug      string    `json:"slug"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func orgOut(o org.Organization) orgJSON {
+	return orgJSON{ID: o.ID, Name: o.Name, Slug: o.Slug, CreatedAt: o.CreatedAt}
+}
+
+type userJSON struct {
+	ID            uuid.UUID `json:"id"`
+	OrgID         uuid.UUID `json:"org_id"`
+	Email         string    `json:"email"`
+	EmailVerified bool      `json:"email_verified"`
+	Name          string    `json:"name"`
+	Status        string    `json:"status"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func userOut(u account.User) userJSON {
+	return userJSON{ID: u.ID, OrgID: u.OrgID, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
+		Status: string(u.Status), CreatedAt: u.CreatedAt}
+}
+
+type clientJSON struct {
+	ID                     uuid.UUID     `json:"id"`
+	OrgID                  uuid.UUID     `json:"org_id"`
+	ClientID               string        `json:"client_id"`
+	Name                   string        `json:"name"`
+	Type                   string        `json:"type"`
+	RedirectURIs           []string      `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string      `json:"post_logout_redirect_uris"`
+	GrantTypes             []string      `json:"grant_types"`
+	AccessTokenFormat      string        `json:"access_token_format"`
+	AccessTokenTTL         time.Duration `json:"access_token_ttl"`
+	IDTokenTTL             time.Duration `json:"id_token_ttl"`
+	RefreshIdleTTL         time.Duration `json:"refresh_token_idle_ttl"`
+	RefreshAbsoluteTTL     time.Duration `json:"refresh_token_absolute_ttl"`
+	CreatedAt              time.Time     `json:"created_at"`
+}
+
+func clientOut(c client.Client) clientJSON {
+	return clientJSON{ID: c.ID, OrgID: c.OrgID, ClientID: c.ClientID, Name: c.Name, Type: string(c.Type),
+		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, GrantTypes: c.GrantTypes,
+		AccessTokenFormat: c.AccessTokenFormat, AccessTokenTTL: c.AccessTokenTTL, IDTokenTTL: c.IDTokenTTL,
+		RefreshIdleTTL: c.RefreshIdleTTL, RefreshAbsoluteTTL: c.RefreshAbsoluteTTL, CreatedAt: c.CreatedAt}
+}
+
+// createdClientJSON is client create --json: the secret appears here and nowhere else.
+type createdClientJSON struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret,omitempty"`
+}
+
+type keyJSON struct {
+	KID       string     `json:"kid"`
+	Alg       string     `json:"alg"`
+	NotBefore time.Time  `json:"not_before"`
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
+}
+
+func keyOut(k signing.Key) keyJSON {
+	var retired *time.Time
+	if k.RetiredAt != nil {
+		t := k.RetiredAt.UTC()
+		retired = &t
+	}
+	return keyJSON{KID: k.KID, Alg: k.Alg, NotBefore: k.NotBefore.UTC(), RetiredAt: retired}
 }

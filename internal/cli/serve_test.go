@@ -1,34 +1,23 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sesameid/sesame/internal/cli"
 	"github.com/sesameid/sesame/internal/localsvc"
 	"github.com/sesameid/sesame/internal/testenv"
+	"github.com/sesameid/sesame/internal/testserver"
 )
 
 const testMasterKey = "c2VzYW1lLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE=" // "sesame-test-master-key-32-bytes!"
 
 type syncBuffer = testenv.SyncBuffer
-
-// server is a `sesame serve` running in-process.
-type server struct {
-	base   string
-	logs   *syncBuffer
-	cancel context.CancelFunc
-	done   chan int
-	once   sync.Once
-}
 
 func serveEnv(t *testing.T, dbURL, redisURL string) map[string]string {
 	t.Helper()
@@ -46,48 +35,9 @@ func serveEnv(t *testing.T, dbURL, redisURL string) map[string]string {
 	}
 }
 
-func startServer(t *testing.T, env map[string]string, args ...string) *server {
+func startServer(t *testing.T, env map[string]string, args ...string) *testserver.Server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{base: "http://" + env["SESAME_LISTEN"], logs: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
-	go func() {
-		s.done <- cli.Main(ctx, append([]string{"serve"}, args...), func(k string) string { return env[k] },
-			strings.NewReader(""), io.Discard, s.logs)
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(s.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case code := <-s.done:
-			t.Fatalf("serve exited with %d before answering:\n%s", code, s.logs)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not answer within 30s:\n%s", s.logs)
-		}
-	}
-	t.Cleanup(func() { s.stop(t) })
-	return s
-}
-
-// stop cancels the server's context, as SIGTERM does, and waits for a clean exit.
-func (s *server) stop(t *testing.T) {
-	t.Helper()
-	s.once.Do(func() {
-		s.cancel()
-		select {
-		case code := <-s.done:
-			if code != cli.ExitOK {
-				t.Errorf("serve exit code after shutdown = %d, want 0:\n%s", code, s.logs)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30s of cancellation")
-		}
-	})
+	return testserver.Start(t, env, args...)
 }
 
 func getJSON(t *testing.T, url string) (int, map[string]any) {
@@ -115,7 +65,7 @@ func TestServeRefusesPendingMigrations(t *testing.T) {
 	}
 	// With --migrate it applies them and serves.
 	s := startServer(t, env, "--migrate")
-	if code, _ := getJSON(t, s.base+"/readyz"); code != http.StatusOK {
+	if code, _ := getJSON(t, s.Base+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz after --migrate = %d", code)
 	}
 }
@@ -146,24 +96,24 @@ func TestReadyzFollowsRedis(t *testing.T) {
 	rd := testenv.StartRedis(t, port)
 	s := startServer(t, serveEnv(t, testenv.PostgresURL(t), rd.URL()))
 
-	if code, body := getJSON(t, s.base+"/readyz"); code != http.StatusOK || body["status"] != "ok" {
+	if code, body := getJSON(t, s.Base+"/readyz"); code != http.StatusOK || body["status"] != "ok" {
 		t.Fatalf("/readyz with everything up = %d %v", code, body)
 	}
 	if err := rd.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	code, body := getJSON(t, s.base+"/readyz")
+	code, body := getJSON(t, s.Base+"/readyz")
 	if code != http.StatusServiceUnavailable || fmt.Sprint(body["failed"]) != "[redis]" {
 		t.Errorf("/readyz with Redis stopped = %d %v, want 503 failed [redis]", code, body)
 	}
-	if code, _ := getJSON(t, s.base+"/healthz"); code != http.StatusOK {
+	if code, _ := getJSON(t, s.Base+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz with Redis stopped = %d, want 200 (the process is up)", code)
 	}
 	testenv.StartRedis(t, port)
 	// go-redis reconnects on the next command; allow a few attempts.
 	var last int
 	for range 50 {
-		if last, _ = getJSON(t, s.base+"/readyz"); last == http.StatusOK {
+		if last, _ = getJSON(t, s.Base+"/readyz"); last == http.StatusOK {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -177,7 +127,7 @@ func TestServeRequestID(t *testing.T) {
 	t.Parallel()
 	rURL, _ := testenv.Redis(t)
 	s := startServer(t, serveEnv(t, testenv.PostgresURL(t), rURL))
-	resp, err := http.Get(s.base + "/healthz")
+	resp, err := http.Get(s.Base + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +136,7 @@ func TestServeRequestID(t *testing.T) {
 	if len(id) < 16 {
 		t.Errorf("X-Request-ID = %q, want a random ID", id)
 	}
-	req, _ := http.NewRequest(http.MethodTrace, s.base+"/healthz", nil)
+	req, _ := http.NewRequest(http.MethodTrace, s.Base+"/healthz", nil)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -232,11 +182,11 @@ func TestNoSecretInLogs(t *testing.T) {
 	record(sesame(t, bad, "", "migrate", "status"))
 
 	s := startServer(t, env)
-	if code, _ := getJSON(t, s.base+"/readyz?token="+c["client_secret"]); code != http.StatusOK {
+	if code, _ := getJSON(t, s.Base+"/readyz?token="+c["client_secret"]); code != http.StatusOK {
 		t.Errorf("/readyz = %d", code)
 	}
-	s.stop(t)
-	logs.WriteString(s.logs.String())
+	s.Stop(t)
+	logs.WriteString(s.Logs.String())
 	if !strings.Contains(logs.String(), "sesame serving") {
 		t.Fatalf("the server logs were not captured:\n%s", logs.String())
 	}
@@ -261,11 +211,11 @@ func TestHealthCommand(t *testing.T) {
 	rURL, _ := testenv.Redis(t)
 	env := serveEnv(t, testenv.PostgresURL(t), rURL)
 	s := startServer(t, env)
-	if r := sesame(t, nil, "", "health", "--url", s.base+"/readyz"); r.code != cli.ExitOK {
+	if r := sesame(t, nil, "", "health", "--url", s.Base+"/readyz"); r.code != cli.ExitOK {
 		t.Errorf("health on a ready server: exit %d %s", r.code, r.stderr)
 	}
-	s.stop(t)
-	if r := sesame(t, nil, "", "health", "--url", s.base+"/readyz"); r.code != cli.ExitFailure {
+	s.Stop(t)
+	if r := sesame(t, nil, "", "health", "--url", s.Base+"/readyz"); r.code != cli.ExitFailure {
 		t.Errorf("health on a stopped server: exit %d, want 1", r.code)
 	}
 }

@@ -43,14 +43,14 @@ func (e *env) user(args []string) error {
 			return err
 		}
 	}
-	return e.inOrg(cfg, *orgSlug, func(a *app.Admin, o org.Organization) error {
+	return e.inOrg(cfg, *orgSlug, func(a *app.Services, o org.Organization) error {
 		in.OrgID = o.ID
 		u, err := a.Users.Create(e.ctx, in)
 		if err != nil {
 			return err
 		}
 		if *asJSON {
-			return writeJSON(e.stdout, u)
+			return writeJSON(e.stdout, userOut(u))
 		}
 		_, err = fmt.Fprintf(e.stdout, "created user %s (id %s, status %s)\n", u.Email, u.ID, u.Status)
 		return err
@@ -67,9 +67,9 @@ func readSecretLine(e *env) (secret.Secret, error) {
 }
 
 func (e *env) userList(args []string) error {
-	return listInOrg(e, "user list", args, func(a *app.Admin, o org.Organization) ([]account.User, error) {
+	return listInOrg(e, "user list", args, func(a *app.Services, o org.Organization) ([]account.User, error) {
 		return a.Users.List(e.ctx, o.ID)
-	}, []string{"ID", "EMAIL", "NAME", "STATUS"}, func(u account.User) []string {
+	}, userOut, []string{"ID", "EMAIL", "NAME", "STATUS"}, func(u account.User) []string {
 		return []string{u.ID.String(), u.Email, u.Name, string(u.Status)}
 	})
 }

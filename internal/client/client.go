@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,13 +14,16 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/secret"
 )
 
 // Errors callers branch on.
 var (
-	ErrNotFound = errors.New("client not found")
-	ErrInvalid  = errors.New("invalid client")
+	ErrNotFound = kind.New(kind.NotFound, "client not found")
+	ErrInvalid  = kind.New(kind.Invalid, "invalid client")
+	// ErrRedirectURI: an authorization request named a redirect URI the client has not registered.
+	ErrRedirectURI = kind.New(kind.Invalid, "redirect URI not registered for the client")
 )
 
 // Type is confidential (holds a secret) or public (a native or browser app that cannot).
@@ -42,17 +44,17 @@ const (
 
 // Client is a registered OAuth client.
 type Client struct {
-	ID                     uuid.UUID `json:"id"`
-	OrgID                  uuid.UUID `json:"org_id"`
-	ClientID               string    `json:"client_id"`
-	Name                   string    `json:"name"`
-	Type                   Type      `json:"type"`
-	SecretHash             []byte    `json:"-"`
-	RedirectURIs           []string  `json:"redirect_uris"`
-	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris"`
-	GrantTypes             []string  `json:"grant_types"`
+	ID                     uuid.UUID // internal row ID: never leaves the stores and the CLI
+	OrgID                  uuid.UUID
+	ClientID               string // the public OAuth client_id
+	Name                   string
+	Type                   Type
+	SecretHash             []byte // SHA-256 of the secret; nil for a public client
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
 	Lifetimes
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time
 }
 
 // Access token formats.
@@ -63,11 +65,11 @@ const (
 
 // Lifetimes are a client's token lifetimes and access token format.
 type Lifetimes struct {
-	AccessTokenFormat  string        `json:"access_token_format"`
-	AccessTokenTTL     time.Duration `json:"access_token_ttl"`
-	IDTokenTTL         time.Duration `json:"id_token_ttl"`
-	RefreshIdleTTL     time.Duration `json:"refresh_token_idle_ttl"`
-	RefreshAbsoluteTTL time.Duration `json:"refresh_token_absolute_ttl"`
+	AccessTokenFormat  string
+	AccessTokenTTL     time.Duration
+	IDTokenTTL         time.Duration
+	RefreshIdleTTL     time.Duration
+	RefreshAbsoluteTTL time.Duration
 }
 
 // DefaultLifetimes apply when a client is registered without its own.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -50,7 +51,7 @@ func CheckRedirectURI(raw string, t Type) error {
 		if t != Public {
 			return bad("uses http: only a public (native) client may use http, and only on a loopback IP")
 		}
-		if !isLoopbackIP(u.Hostname()) {
+		if !IsLoopbackIP(u.Hostname()) {
 			return bad("uses http on a host that is not 127.0.0.1 or [::1]")
 		}
 	case strings.Contains(u.Scheme, "."):
@@ -63,9 +64,43 @@ func CheckRedirectURI(raw string, t Type) error {
 	return nil
 }
 
-func isLoopbackIP(host string) bool {
+// IsLoopbackIP reports whether host is a loopback IP literal (127.0.0.0/8 or ::1): the one
+// loopback rule Sesame has, for redirect URIs and for the issuer.
+func IsLoopbackIP(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// RedirectAllowed reports whether uri is one of the client's registered redirect URIs,
+// compared as raw strings (no decoding, no case folding, no prefix or wildcard). A public
+// (native) client's loopback http URI may differ in its port alone (RFC 8252 §7.3).
+func (c Client) RedirectAllowed(uri string) bool {
+	if slices.Contains(c.RedirectURIs, uri) {
+		return true
+	}
+	if c.Type != Public || !strings.HasPrefix(uri, "http://") {
+		return false
+	}
+	got, err := url.Parse(uri)
+	if err != nil || got.User != nil || !IsLoopbackIP(got.Hostname()) {
+		return false
+	}
+	for _, reg := range c.RedirectURIs {
+		ru, err := url.Parse(reg)
+		if err != nil || ru.Scheme != "http" || !IsLoopbackIP(ru.Hostname()) || ru.Hostname() != got.Hostname() {
+			continue
+		}
+		host := ru.Hostname()
+		if got.Port() != "" {
+			host = net.JoinHostPort(host, got.Port())
+		} else if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		if uri == strings.Replace(reg, "//"+ru.Host, "//"+host, 1) {
+			return true
+		}
+	}
+	return false
 }
 
 func truncate(s string) string {

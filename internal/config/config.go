@@ -19,7 +19,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/secret"
+	"github.com/sesameid/sesame/internal/signing"
 )
 
 // Config is the validated configuration of a Sesame process.
@@ -248,7 +250,7 @@ func parseIssuer(c *Config, v string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !IsLoopback(u.Hostname()) {
+		if h := u.Hostname(); h != "localhost" && !client.IsLoopbackIP(h) {
 			return errors.New("must use https (http is allowed only for a loopback host)")
 		}
 	default:
@@ -257,15 +259,6 @@ func parseIssuer(c *Config, v string) error {
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	c.Issuer = u
 	return nil
-}
-
-// IsLoopback reports whether host is localhost or a loopback IP literal.
-func IsLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func parseListen(c *Config, v string) error {
@@ -361,8 +354,8 @@ func parseShutdownTimeout(c *Config, v string) error {
 }
 
 func parseSigningAlg(c *Config, v string) error {
-	if v != "ES256" && v != "RS256" {
-		return errors.New("must be ES256 or RS256")
+	if err := signing.CheckAlg(v); err != nil {
+		return err
 	}
 	c.SigningAlg = v
 	return nil

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -87,5 +86,3 @@ func checkPageHeaders(t *testing.T, name string, h http.Header) {
 		}
 	}
 }
-
-var _ = url.Values{}

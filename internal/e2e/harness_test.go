@@ -25,6 +25,7 @@ import (
 	"github.com/sesameid/sesame/internal/cli"
 	"github.com/sesameid/sesame/internal/localsvc"
 	"github.com/sesameid/sesame/internal/testenv"
+	"github.com/sesameid/sesame/internal/testserver"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -130,37 +131,9 @@ func (e *env) another(t testing.TB) *env {
 // serve runs sesame serve with e.cliEnv until the test ends.
 func (e *env) serve(t testing.TB) {
 	t.Helper()
+	srv := testserver.Start(t, e.cliEnv)
+	e.logs = srv.Logs
 	var err error
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.Main(ctx, []string{"serve"}, func(k string) string { return e.cliEnv[k] }, strings.NewReader(""), io.Discard, e.logs)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d:\n%s", code, e.logs)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get(e.issuer + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d:\n%s", code, e.logs)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve not up:\n%s", e.logs)
-		}
-	}
 	if e.provider, err = oidc.NewProvider(context.Background(), e.issuer); err != nil {
 		t.Fatalf("go-oidc discovery: %v", err)
 	}

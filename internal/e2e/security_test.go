@@ -12,7 +12,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/sesameid/sesame/internal/client"
-	"github.com/sesameid/sesame/internal/oidcop"
 )
 
 // Redirect URIs match the registered string exactly; Sesame shows its own error page for
@@ -58,11 +57,11 @@ func TestRedirectURIMatching(t *testing.T) {
 	// The same rules as a table over the matcher itself, for the confidential client.
 	c := client.Client{Type: client.Confidential, RedirectURIs: []string{"https://rp.example/cb"}}
 	for _, uri := range refused {
-		if oidcop.RedirectAllowed(c, uri) {
+		if c.RedirectAllowed(uri) {
 			t.Errorf("RedirectAllowed(%q) = true", uri)
 		}
 	}
-	if !oidcop.RedirectAllowed(c, "https://rp.example/cb") {
+	if !c.RedirectAllowed("https://rp.example/cb") {
 		t.Error("RedirectAllowed(registered) = false")
 	}
 }

@@ -1,5 +1,7 @@
-// Package httpx holds what Sesame's HTTP edges share: the error-returning handler adapter,
-// request IDs, access logging, panic recovery and the refusal of TRACE.
+// Package httpx holds what Sesame's HTTP edges share: the error-returning handler adapters
+// (errors.go: an error's kind chooses the status, a page or a JSON body, and the log
+// level), HTML pages with their security headers and cookies (page.go), request IDs,
+// access logging, panic recovery and the refusal of TRACE.
 package httpx
 
 import (
@@ -7,52 +9,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"time"
 )
-
-// Error is an error with the status and the safe, fixed message a client sees.
-type Error struct {
-	Status  int
-	Code    string // machine-readable, e.g. "invalid_request"
-	Message string // shown to the client: never err.Error() of an internal error
-	Err     error  // logged, never shown
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Err.Error()
-	}
-	return e.Code + ": " + e.Message
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// Handler is an http.Handler that returns an error; ServeHTTP writes it safely.
-type Handler func(w http.ResponseWriter, r *http.Request) error
-
-// ServeHTTP runs h and, on error, logs the detail with the request ID and writes a JSON
-// body with a status and a fixed message. An error not of type *Error is a 500 whose
-// detail stays in the log.
-func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	err := h(w, r)
-	if err == nil {
-		return
-	}
-	var he *Error
-	if !errors.As(err, &he) {
-		he = &Error{Status: http.StatusInternalServerError, Code: "server_error", Message: "internal error", Err: err}
-	}
-	level := slog.LevelInfo
-	if he.Status >= 500 {
-		level = slog.LevelError
-	}
-	Logger(r.Context()).Log(r.Context(), level, "request failed", "status", he.Status, "err", err)
-	WriteJSON(w, he.Status, map[string]string{"error": he.Code, "error_description": he.Message})
-}
 
 // WriteJSON writes v as JSON with status, uncacheable.
 func WriteJSON(w http.ResponseWriter, status int, v any) {

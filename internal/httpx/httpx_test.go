@@ -3,22 +3,25 @@ package httpx
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/sesameid/sesame/internal/kind"
 )
 
 func TestMiddlewareAndHandler(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	mux := http.NewServeMux()
-	mux.Handle("GET /internal", Handler(func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("GET /internal", JSON(func(w http.ResponseWriter, r *http.Request) error {
 		return errors.New(`pq: relation "users" at /srv/sesame/store.go:42`)
 	}))
-	mux.Handle("GET /client", Handler(func(w http.ResponseWriter, r *http.Request) error {
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Message: "missing parameter"}
+	mux.Handle("GET /client", JSON(func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("parse: %w", kind.New(kind.Invalid, "missing parameter at /srv/x.go"))
 	}))
 	mux.Handle("GET /panic", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("boom at /srv/x.go") }))
 	h := Middleware(log, mux)
@@ -28,8 +31,8 @@ func TestMiddlewareAndHandler(t *testing.T) {
 		status       int
 		want         string
 	}{
-		{"GET", "/internal", 500, `"error":"server_error"`},
-		{"GET", "/client", 400, `"error_description":"missing parameter"`},
+		{"GET", "/internal", 500, `"error":"internal"`},
+		{"GET", "/client", 400, `"error":"invalid"`},
 		{"GET", "/panic", 500, `"error":"server_error"`},
 		{"TRACE", "/client", 405, `"error":"method_not_allowed"`},
 	}

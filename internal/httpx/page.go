@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -46,17 +48,24 @@ func (p *Pages) Render(w http.ResponseWriter, status int, page string, data any)
 	return err
 }
 
+// Redirect sends the browser to target (a URI already checked against a registration) with
+// params added to its query, by 302, with the pages' security headers.
+func (p *Pages) Redirect(w http.ResponseWriter, target string, params url.Values) {
+	if len(params) > 0 {
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		target += sep + params.Encode()
+	}
+	p.SecurityHeaders(w.Header())
+	w.Header().Set("Location", target)
+	w.WriteHeader(http.StatusFound)
+}
+
 // ErrorPage is the data of error.html.
 type ErrorPage struct {
 	Title, Message, RequestID string
-}
-
-// Error renders Sesame's own error page: never a redirect, never err.Error().
-func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, title, message string) {
-	if err := p.Render(w, status, "error.html", ErrorPage{Title: title, Message: message, RequestID: RequestID(r.Context())}); err != nil {
-		Logger(r.Context()).Error("render error page", "err", err)
-		http.Error(w, message, status)
-	}
 }
 
 // Cookie names and attributes: HttpOnly, SameSite=Lax, Path=/, and over https Secure with

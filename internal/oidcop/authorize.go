@@ -2,42 +2,40 @@ package oidcop
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/sesameid/sesame/internal/client"
-	"github.com/sesameid/sesame/internal/grant"
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/secret"
+	"github.com/sesameid/sesame/internal/token"
 )
 
+// errUnreadable: the authorization request could not be parsed.
+var errUnreadable = kind.New(kind.Invalid, "authorization request unreadable")
+
 // authorize handles GET and POST /authorize. Until the client and redirect URI are known
-// good, every error is Sesame's own page (never a redirect); after, errors go back to the
-// client's redirect URI with iss (RFC 9207).
+// good, every error is Sesame's own page (never a redirect); after, protocol errors go back
+// to the client's redirect URI with iss (RFC 9207), and Sesame's own failures (a store
+// down) are its error page.
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	req, err := op.ParseAuthorizeRequest(r, p.op.Decoder())
 	if err != nil {
-		p.d.Pages.Error(w, r, http.StatusBadRequest, "Invalid request", "The authorization request could not be read.")
-		return nil
+		return errUnreadable
 	}
 	c, err := p.d.Clients.ByClientID(ctx, req.ClientID)
-	if errors.Is(err, client.ErrNotFound) {
-		p.d.Pages.Error(w, r, http.StatusBadRequest, "Unknown application", "The application that sent you here is not registered.")
-		return nil
-	}
 	if err != nil {
 		return err
 	}
-	if !RedirectAllowed(c, req.RedirectURI) {
-		p.d.Pages.Error(w, r, http.StatusBadRequest, "Invalid redirect", "The application asked to return to an address it has not registered.")
-		return nil
+	if !c.RedirectAllowed(req.RedirectURI) {
+		return client.ErrRedirectURI
 	}
 	fail := func(e *oidc.Error) error { return p.authError(w, r, req.RedirectURI, req.ResponseMode, req.State, e) }
 
@@ -58,7 +56,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 	case !slices.Contains(req.Scopes, oidc.ScopeOpenID):
 		return fail(oidc.ErrInvalidScope().WithDescription("the openid scope is required"))
 	}
-	req.Scopes = slices.DeleteFunc(slices.Clone(req.Scopes), func(s string) bool {
+	scopes := slices.DeleteFunc(slices.Clone(req.Scopes), func(s string) bool {
 		return !slices.Contains(supportedScopes, s) || (s == oidc.ScopeOfflineAccess && !c.Has(client.GrantRefreshToken))
 	})
 	maxAge, err := op.ValidateAuthReqPrompt(req.Prompt, req.MaxAge)
@@ -70,37 +68,41 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 		return fail(oidc.ErrLoginRequired().WithDescription("the id_token_hint is invalid"))
 	}
 
-	id, err := newRequestID()
+	lr := login.Request{
+		ClientID: c.ClientID, RedirectURI: req.RedirectURI, Scopes: scopes, State: req.State, Nonce: req.Nonce,
+		ResponseMode: string(req.ResponseMode), CodeChallenge: req.CodeChallenge,
+		CodeChallengeMethod: string(req.CodeChallengeMethod), Prompt: req.Prompt, MaxAge: maxAge,
+		LoginHint: req.LoginHint, HintSubject: hintSub,
+	}
+	tx, err := p.d.Logins.Begin(lr, login.Client{Name: c.Name, Lifetimes: c.Lifetimes}, p.binding(w, r))
 	if err != nil {
 		return err
 	}
-	g := fromOIDC(req, id, p.d.Now())
-	g.MaxAge, g.HintSubject = maxAge, hintSub
-	g.Scopes = req.Scopes
-	g.BindingHash = secret.Digest(p.binding(w, r))
-	g.CSRF = secret.Token().Reveal()
-
-	// SSO: a live session that satisfies prompt and max_age completes the request at once.
-	if sess, ok := p.session(r); ok && sess.Satisfies(maxAge, p.d.Now()) && (hintSub == "" || hintSub == sess.UserID) {
-		g.UserID, g.AuthTime, g.AMR, g.Done = sess.UserID, sess.AuthTime, sess.AMR, true
-		if err := p.d.Requests.SaveAuthRequest(ctx, g); err != nil {
-			return err
-		}
-		return p.respondWithCode(w, r, g)
+	// SSO: a live session that satisfies prompt, max_age and the hint answers for the user;
+	// Next then says whether anything more is needed. A store that cannot tell fails closed.
+	sess, err := p.d.Logins.Session(ctx, p.d.Pages.Cookie(r, httpx.SessionCookie))
+	switch {
+	case err == nil && sess.Satisfies(lr, p.d.Now()):
+		tx = p.d.Logins.Adopt(tx, sess)
+	case err != nil && !errors.Is(err, login.ErrExpired):
+		return err
+	}
+	if p.d.Logins.Next(tx) == login.Done {
+		return p.issueCode(w, r, tx, false)
 	}
 	if slices.Contains(req.Prompt, oidc.PromptNone) {
 		return fail(oidc.ErrLoginRequired())
 	}
-	if err := p.d.Requests.SaveAuthRequest(ctx, g); err != nil {
+	if err := p.d.Logins.Save(ctx, tx); err != nil {
 		return err
 	}
-	http.Redirect(w, r, PathLogin+"?id="+url.QueryEscape(id), http.StatusFound)
+	http.Redirect(w, r, p.cfg.LoginPath+"?id="+url.QueryEscape(tx.ID), http.StatusFound)
 	return nil
 }
 
 // binding returns this browser's binding value, setting the cookie when absent. Every
-// login transaction stores its SHA-256; the login page and the callback refuse a
-// transaction whose hash does not match the browser's cookie.
+// login transaction stores its SHA-256; every step and the callback refuse a transaction
+// whose hash does not match the browser's cookie.
 func (p *Provider) binding(w http.ResponseWriter, r *http.Request) string {
 	if v := p.d.Pages.Cookie(r, httpx.BindingCookie); len(v) == 43 {
 		return v
@@ -110,56 +112,42 @@ func (p *Provider) binding(w http.ResponseWriter, r *http.Request) string {
 	return v
 }
 
-// session returns the browser's live session, sliding its idle expiry.
-func (p *Provider) session(r *http.Request) (grant.Session, bool) {
-	id := p.d.Pages.Cookie(r, httpx.SessionCookie)
-	if id == "" {
-		return grant.Session{}, false
-	}
-	s, err := p.d.Sessions.TouchSession(r.Context(), id, p.cfg.Sessions, p.d.Now())
-	if err != nil {
-		if !errors.Is(err, grant.ErrNotFound) {
-			httpx.Logger(r.Context()).Error("read session", "err", err)
-		}
-		return grant.Session{}, false
-	}
-	return s, true
-}
-
-// callback finishes a request the login page marked done: only in the browser that
-// started it.
+// callback finishes a transaction in the browser that started it, and only when Next says
+// it is done; otherwise it sends the browser back to the login page for the next step.
 func (p *Provider) callback(w http.ResponseWriter, r *http.Request) error {
-	g, err := p.d.Requests.AuthRequest(r.Context(), r.URL.Query().Get("id"))
-	if errors.Is(err, grant.ErrNotFound) {
-		p.d.Pages.Error(w, r, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or was already used. Return to the application and try again.")
-		return nil
-	}
+	tx, err := p.d.Logins.Transaction(r.Context(), r.URL.Query().Get("id"), p.d.Pages.Cookie(r, httpx.BindingCookie))
 	if err != nil {
 		return err
 	}
-	if !g.BoundTo(p.d.Pages.Cookie(r, httpx.BindingCookie)) {
-		p.d.Pages.Error(w, r, http.StatusBadRequest, "Sign-in refused", "This sign-in was started in another browser. Return to the application and start again here.")
+	if p.d.Logins.Next(tx) != login.Done {
+		http.Redirect(w, r, p.cfg.LoginPath+"?id="+url.QueryEscape(tx.ID), http.StatusFound)
 		return nil
 	}
-	if !g.Done {
-		http.Redirect(w, r, PathLogin+"?id="+url.QueryEscape(g.ID), http.StatusFound)
-		return nil
-	}
-	return p.respondWithCode(w, r, g)
+	return p.issueCode(w, r, tx, true)
 }
 
-// respondWithCode issues the code (op builds it, encrypted and unguessable; SaveAuthCode
-// stores it and forgets the pending request) and sends it to the client.
-func (p *Provider) respondWithCode(w http.ResponseWriter, r *http.Request, g grant.AuthRequest) error {
-	code, err := op.CreateAuthRequestCode(r.Context(), authRequest{g}, p.st, p.op.Crypto())
+// issueCode issues the code for the finished transaction in hand (op builds it, encrypted
+// and unguessable) with one Redis write that, for a stored transaction, also consumes it,
+// and sends the code to the client.
+func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Transaction, stored bool) error {
+	q := tx.Request
+	a := token.Authorization{
+		GrantID: tx.ID, ClientID: q.ClientID, RedirectURI: q.RedirectURI, Scopes: q.Scopes, Nonce: q.Nonce,
+		CodeChallenge: q.CodeChallenge, CodeChallengeMethod: q.CodeChallengeMethod, UserID: tx.UserID,
+		AuthTime: tx.AuthTime, AMR: tx.AMR(), ACR: tx.ACR(), Lifetimes: tx.Client.Lifetimes,
+	}
+	code, err := op.BuildAuthRequestCode(authRequest{a}, p.op.Crypto())
 	if err != nil {
+		return err
+	}
+	if err := p.d.Codes.IssueCode(r.Context(), code, a, stored); err != nil {
 		return err
 	}
 	params := url.Values{"code": {code}}
-	if g.State != "" {
-		params.Set("state", g.State)
+	if q.State != "" {
+		params.Set("state", q.State)
 	}
-	return p.authResponse(w, r, g.RedirectURI, oidc.ResponseMode(g.ResponseMode), params)
+	return p.authResponse(w, r, q.RedirectURI, oidc.ResponseMode(q.ResponseMode), params)
 }
 
 // authError sends an OAuth error to the (already validated) redirect URI.
@@ -192,49 +180,6 @@ func (p *Provider) authResponse(w http.ResponseWriter, r *http.Request, redirect
 			Params      []formParam
 		}{redirectURI, fields})
 	}
-	sep := "?"
-	if strings.Contains(redirectURI, "?") {
-		sep = "&"
-	}
-	p.d.Pages.SecurityHeaders(w.Header())
-	w.Header().Set("Location", redirectURI+sep+params.Encode())
-	w.WriteHeader(http.StatusFound)
+	p.d.Pages.Redirect(w, redirectURI, params)
 	return nil
-}
-
-// RedirectAllowed reports whether uri is one of the client's registered redirect URIs,
-// compared as raw strings (no decoding, no case folding, no prefix or wildcard). A public
-// (native) client's loopback http URI may differ in its port alone (RFC 8252 §7.3).
-func RedirectAllowed(c client.Client, uri string) bool {
-	if slices.Contains(c.RedirectURIs, uri) {
-		return true
-	}
-	if c.Type != client.Public || !strings.HasPrefix(uri, "http://") {
-		return false
-	}
-	got, err := url.Parse(uri)
-	if err != nil || got.User != nil || !isLoopback(got.Hostname()) {
-		return false
-	}
-	for _, reg := range c.RedirectURIs {
-		ru, err := url.Parse(reg)
-		if err != nil || ru.Scheme != "http" || !isLoopback(ru.Hostname()) || ru.Hostname() != got.Hostname() {
-			continue
-		}
-		host := ru.Hostname()
-		if got.Port() != "" {
-			host = net.JoinHostPort(host, got.Port())
-		} else if strings.Contains(host, ":") {
-			host = "[" + host + "]"
-		}
-		if uri == strings.Replace(reg, "//"+ru.Host, "//"+host, 1) {
-			return true
-		}
-	}
-	return false
-}
-
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -1,9 +1,9 @@
-// Package oidcop is Sesame's OpenID Provider: op.Storage over Sesame's services, the
-// signing keys, and the routes. It uses github.com/zitadel/oidc/v3/pkg/op for the protocol
-// and closes the defaults that package leaves open (DESIGN.md, docs/security.md): the
-// authorization endpoint, its callback, discovery and end session are Sesame's own
-// handlers built from op's parts; token, introspection, revocation, userinfo and JWKS are
-// op's, wrapped.
+// Package oidcop is Sesame's OpenID Provider edge: the op.Storage and op.Client bridge over
+// Sesame's services (storage*.go, client.go, request.go) and the protocol endpoints
+// (authorize and its callback, discovery, and op's token, introspection, revocation,
+// userinfo and JWKS endpoints, wrapped). It uses github.com/zitadel/oidc/v3/pkg/op for the
+// protocol and closes the defaults that package leaves open (docs/security.md). Login pages
+// and logout are the web package's.
 package oidcop
 
 import (
@@ -12,37 +12,89 @@ import (
 	"net/url"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
 	"github.com/rs/cors"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/sesameid/sesame/internal/grant"
+	"github.com/sesameid/sesame/internal/account"
+	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/login"
+	"github.com/sesameid/sesame/internal/secret"
+	"github.com/sesameid/sesame/internal/signing"
+	"github.com/sesameid/sesame/internal/token"
 )
 
-// Sessions reads and ends browser sessions.
-type Sessions interface {
-	TouchSession(ctx context.Context, id string, lt grant.SessionLifetimes, now time.Time) (grant.Session, error)
-	DeleteSession(ctx context.Context, id, userID string) error
+// Clients looks up registered clients.
+type Clients interface {
+	ByClientID(ctx context.Context, clientID string) (client.Client, error)
+}
+
+// Users looks up users for claims.
+type Users interface {
+	UserByID(ctx context.Context, id uuid.UUID) (account.User, error)
+}
+
+// Logins runs login transactions and reads browser sessions (login.Service).
+type Logins interface {
+	Begin(req login.Request, c login.Client, bindingCookie string) (login.Transaction, error)
+	Adopt(t login.Transaction, s login.Session) login.Transaction
+	Save(ctx context.Context, t login.Transaction) error
+	Transaction(ctx context.Context, id, bindingCookie string) (login.Transaction, error)
+	Next(t login.Transaction) login.Step
+	Session(ctx context.Context, id string) (login.Session, error)
+}
+
+// Codes issues and takes authorization codes (Redis).
+type Codes interface {
+	IssueCode(ctx context.Context, code string, a token.Authorization, stored bool) error
+	TakeCode(ctx context.Context, code string) (token.Authorization, string, error)
+}
+
+// AccessTokens records issued access tokens until they expire (Redis).
+type AccessTokens interface {
+	SaveAccessToken(ctx context.Context, t token.AccessToken, now time.Time) (grantRevoked bool, err error)
+	AccessToken(ctx context.Context, id string) (token.AccessToken, error)
+	RevokeAccessToken(ctx context.Context, id string) error
+	RevokeGrantAccessTokens(ctx context.Context, grantID string) error
+}
+
+// Refresh issues, rotates and revokes refresh-token families (token.Refresh).
+type Refresh interface {
+	Lookup(ctx context.Context, value string) (token.RefreshToken, error)
+	Start(ctx context.Context, a token.Authorization) (secret.Secret, token.RefreshToken, error)
+	Rotate(ctx context.Context, current token.RefreshToken, idle time.Duration) (secret.Secret, token.RefreshToken, error)
+	RevokeFamily(ctx context.Context, t token.RefreshToken) error
+	RevokeGrant(ctx context.Context, grantID string) error
+}
+
+// Keys are the signing keys (signing.Keys).
+type Keys interface {
+	Active(ctx context.Context) (*signing.Active, error)
+	Public(ctx context.Context) ([]jose.JSONWebKey, error)
+	Algorithms(ctx context.Context) ([]string, error)
 }
 
 // Config configures the provider.
 type Config struct {
-	Issuer    *url.URL
-	CryptoKey [32]byte // encrypts opaque access tokens and codes (AES-256-GCM)
-	Sessions  grant.SessionLifetimes
+	Issuer         *url.URL
+	CryptoKey      [32]byte // encrypts opaque access tokens and codes (AES-256-GCM)
+	LoginPath      string   // the login page, which runs a transaction's next step
+	EndSessionPath string   // RP-Initiated Logout, served by the web package
 }
 
 // Deps are the provider's collaborators.
 type Deps struct {
-	Clients  Clients
-	Users    Users
-	Requests Requests
-	Access   AccessTokens
-	Refresh  RefreshTokens
-	Sessions Sessions
-	Keys     *Keys
-	Pages    *httpx.Pages
-	Now      func() time.Time
+	Clients Clients
+	Users   Users
+	Logins  Logins
+	Codes   Codes
+	Access  AccessTokens
+	Refresh Refresh
+	Keys    Keys
+	Pages   *httpx.Pages
+	Now     func() time.Time
 }
 
 // Provider serves the OpenID Provider endpoints.
@@ -62,9 +114,7 @@ const (
 	PathIntrospect = "/oauth/introspect"
 	PathUserinfo   = "/userinfo"
 	PathRevoke     = "/revoke"
-	PathEndSession = "/end_session"
 	PathKeys       = "/keys"
-	PathLogin      = "/login"
 	PathDiscovery  = "/.well-known/openid-configuration"
 )
 
@@ -86,11 +136,7 @@ var corsOptions = cors.Options{
 // New builds the provider.
 func New(cfg Config, d Deps) (*Provider, error) {
 	issuer := cfg.Issuer.String()
-	st := &Storage{
-		clients: d.Clients, users: d.Users, requests: d.Requests, access: d.Access, refresh: d.Refresh,
-		keys: d.Keys, now: d.Now,
-		loginURL: func(id string) string { return issuer + PathLogin + "?id=" + url.QueryEscape(id) },
-	}
+	st := &Storage{d: d, loginURL: func(id string) string { return issuer + cfg.LoginPath + "?id=" + url.QueryEscape(id) }}
 	opts := []op.Option{
 		// Authenticated encryption only: without this op still decrypts legacy AES-CFB values.
 		op.WithCrypto(op.NewAES256GCMCrypto(cfg.CryptoKey, "sesame")),
@@ -113,28 +159,26 @@ func New(cfg Config, d Deps) (*Provider, error) {
 	return &Provider{op: p, st: st, d: d, cfg: cfg, issuer: issuer}, nil
 }
 
-var supportedClaims = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp",
+var supportedClaims = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp",
 	"at_hash", "email", "email_verified", "name"}
 
 // Routes registers every provider route on mux.
 func (p *Provider) Routes(mux *http.ServeMux) {
 	opH := p.op
-	mux.Handle("GET "+PathDiscovery, cors.New(corsOptions).Handler(p.withIssuer(httpx.Handler(p.discovery))))
+	page := func(h httpx.HandlerFunc) http.Handler { return p.withIssuer(p.d.Pages.Handle(h)) }
+	mux.Handle("GET "+PathDiscovery, cors.New(corsOptions).Handler(p.withIssuer(p.protocol(p.discovery))))
 	mux.Handle("GET "+PathKeys, opH)
-	mux.Handle("GET "+PathAuthorize, p.withIssuer(httpx.Handler(p.authorize)))
-	mux.Handle("POST "+PathAuthorize, p.withIssuer(httpx.Handler(p.authorize)))
-	mux.Handle("GET "+PathCallback, p.withIssuer(httpx.Handler(p.callback)))
-	mux.Handle("POST "+PathToken, tokenEndpoint(opH))
-	mux.Handle("POST "+PathIntrospect, noStore(opH))
-	mux.Handle("POST "+PathRevoke, noStore(opH))
-	mux.Handle("GET "+PathUserinfo, noStore(opH))
-	mux.Handle("POST "+PathUserinfo, noStore(opH))
+	mux.Handle("GET "+PathAuthorize, page(p.authorize))
+	mux.Handle("POST "+PathAuthorize, page(p.authorize))
+	mux.Handle("GET "+PathCallback, page(p.callback))
+	mux.Handle("POST "+PathToken, p.guard(offeredGrantsOnly(opH)))
+	mux.Handle("POST "+PathIntrospect, p.guard(opH))
+	mux.Handle("POST "+PathRevoke, p.guard(opH))
+	mux.Handle("GET "+PathUserinfo, p.guard(opH))
+	mux.Handle("POST "+PathUserinfo, p.guard(opH))
 	for path := range corsPaths {
 		mux.Handle("OPTIONS "+path, opH) // CORS preflight, answered by op's CORS handler
 	}
-	mux.Handle("GET "+PathEndSession, p.withIssuer(httpx.Handler(p.endSession)))
-	mux.Handle("POST "+PathEndSession, p.withIssuer(httpx.Handler(p.endSession)))
-	mux.Handle("POST "+PathEndSession+"/confirm", http.NewCrossOriginProtection().Handler(httpx.Handler(p.endSessionConfirm)))
 }
 
 func (p *Provider) withIssuer(h http.Handler) http.Handler {

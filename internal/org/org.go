@@ -4,7 +4,6 @@ package org
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -12,21 +11,23 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/sesameid/sesame/internal/kind"
 )
 
 // Errors callers branch on.
 var (
-	ErrNotFound  = errors.New("organization not found")
-	ErrSlugTaken = errors.New("organization slug already taken")
-	ErrInvalid   = errors.New("invalid organization")
+	ErrNotFound  = kind.New(kind.NotFound, "organization not found")
+	ErrSlugTaken = kind.New(kind.Conflict, "organization slug already taken")
+	ErrInvalid   = kind.New(kind.Invalid, "invalid organization")
 )
 
 // Organization is a tenant.
 type Organization struct {
-	ID        uuid.UUID `json:"id"`
-	Name      string    `json:"name"`
-	Slug      string    `json:"slug"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        uuid.UUID
+	Name      string
+	Slug      string
+	CreatedAt time.Time
 }
 
 // Store is the persistence the Service needs.

@@ -9,7 +9,6 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -68,9 +67,6 @@ func keyID(k []byte) [idSize]byte {
 	copy(id[:], h[:])
 	return id
 }
-
-// PrimaryID returns the hex ID of the primary key, safe to log.
-func (r *Ring) PrimaryID() string { return hex.EncodeToString(r.primary[:]) }
 
 // Seal encrypts plaintext. context is authenticated but not stored: Open needs the same
 // value, so a sealed value copied to another row or purpose does not open

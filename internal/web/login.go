@@ -7,94 +7,93 @@ import (
 	"strings"
 
 	"github.com/sesameid/sesame/internal/account"
-	"github.com/sesameid/sesame/internal/grant"
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/secret"
+)
+
+var (
+	errUnreadableForm = kind.New(kind.Invalid, "form unreadable")
+	// errNoPage: the policy names a step this server has no page for (a configuration error).
+	errNoPage = errors.New("no page for the next login step")
 )
 
 type loginPage struct {
 	RequestID, CSRF, ClientName, Email, Error string
 }
 
-// loginRequest loads the request a login page serves and checks it belongs to this
-// browser; on failure it has already written the error page.
-func (h *Handler) loginRequest(w http.ResponseWriter, r *http.Request, id string) (grant.AuthRequest, bool, error) {
-	g, err := h.Requests.AuthRequest(r.Context(), id)
-	if errors.Is(err, grant.ErrNotFound) {
-		h.Pages.Error(w, r, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired. Return to the application and try again.")
-		return g, false, nil
-	}
+// loginPage runs the transaction's next step: the password form, or the callback once
+// the login is done.
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
+	tx, err := h.Logins.Transaction(r.Context(), r.URL.Query().Get("id"), h.Pages.Cookie(r, httpx.BindingCookie))
 	if err != nil {
-		return g, false, err
+		return err
 	}
-	if !g.BoundTo(h.Pages.Cookie(r, httpx.BindingCookie)) {
-		h.Pages.Error(w, r, http.StatusBadRequest, "Sign-in refused", "This sign-in was started in another browser. Return to the application and start again here.")
-		return g, false, nil
+	switch h.Logins.Next(tx) {
+	case login.StepPassword:
+		return h.renderLogin(w, tx, tx.Request.LoginHint, "")
+	case login.Done:
+		http.Redirect(w, r, h.CallbackPath+"?id="+url.QueryEscape(tx.ID), http.StatusFound)
+		return nil
 	}
-	return g, true, nil
+	return errNoPage
 }
 
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, g grant.AuthRequest, email, msg string) error {
-	name := ""
-	if c, err := h.Clients.ByClientID(r.Context(), g.ClientID); err == nil {
-		name = c.Name
-	}
+func (h *Handler) renderLogin(w http.ResponseWriter, tx login.Transaction, email, msg string) error {
 	return h.Pages.Render(w, http.StatusOK, "login.html", loginPage{
-		RequestID: g.ID, CSRF: g.CSRF, ClientName: name, Email: email, Error: msg,
+		RequestID: tx.ID, CSRF: tx.CSRF, ClientName: tx.Client.Name, Email: email, Error: msg,
 	})
 }
 
-// loginPage shows the sign-in form.
-func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
-	g, ok, err := h.loginRequest(w, r, r.URL.Query().Get("id"))
-	if !ok {
-		return err
-	}
-	return h.render(w, r, g, g.LoginHint, "")
-}
-
-// loginSubmit checks the password. Unknown email and wrong password get the same page,
-// status and message, and the same work (a dummy argon2id verification). Success starts a
-// new session (a fresh ID: no fixation), marks the request done and continues with 303.
+// loginSubmit is the password step. Unknown email and wrong password get the same page,
+// status and message, and the same work (a dummy argon2id verification).
 func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
-		h.Pages.Error(w, r, http.StatusBadRequest, "Invalid request", "The form could not be read.")
-		return nil
+		return errUnreadableForm
 	}
-	g, ok, err := h.loginRequest(w, r, r.PostForm.Get("id"))
-	if !ok {
+	ctx, id, binding := r.Context(), r.PostForm.Get("id"), h.Pages.Cookie(r, httpx.BindingCookie)
+	tx, err := h.Logins.Transaction(ctx, id, binding)
+	if err != nil {
 		return err
 	}
-	if !secret.Equal([]byte(r.PostForm.Get("csrf")), []byte(g.CSRF)) {
-		h.Pages.Error(w, r, http.StatusBadRequest, "Sign-in refused", "The form expired. Return to the application and try again.")
-		return nil
+	if err := tx.CheckCSRF(r.PostForm.Get("csrf")); err != nil {
+		return err
+	}
+	if h.Logins.Next(tx) != login.StepPassword {
+		return login.ErrOutOfOrder
 	}
 	email := strings.TrimSpace(r.PostForm.Get("email"))
-	u, err := h.Authenticator.Authenticate(r.Context(), email, secret.New(r.PostForm.Get("password")))
+	u, err := h.Authenticator.Authenticate(ctx, email, secret.New(r.PostForm.Get("password")))
 	if errors.Is(err, account.ErrBadCredentials) {
-		httpx.Logger(r.Context()).Info("login failed", "email", email)
-		return h.render(w, r, g, email, "Invalid email or password")
+		httpx.Logger(ctx).Info("login failed", "email", email)
+		return h.renderLogin(w, tx, email, "Invalid email or password")
 	}
 	if err != nil {
 		return err
 	}
-	now := h.Now()
-	// A login replaces whatever session this browser had: new ID, no fixation.
-	if old := h.Pages.Cookie(r, httpx.SessionCookie); old != "" {
-		_ = h.Sessions.DeleteSession(r.Context(), old, "")
-	}
-	sid := secret.Token()
-	sess := grant.Session{ID: sid.Reveal(), UserID: u.ID.String(), OrgID: u.OrgID.String(), AuthTime: now,
-		AMR: []string{"pwd"}, CreatedAt: now, LastSeen: now}
-	if err := h.Sessions.CreateSession(r.Context(), sess, h.Lifetimes); err != nil {
+	tx, err = h.Logins.Pass(ctx, id, binding, login.StepPassword, &login.Identity{UserID: u.ID.String(), OrgID: u.OrgID.String()})
+	if err != nil {
 		return err
 	}
-	h.Pages.SetCookie(w, httpx.SessionCookie, sid.Reveal(), 0)
-	g.UserID, g.AuthTime, g.AMR, g.Done = sess.UserID, now, sess.AMR, true
-	if err := h.Requests.SaveAuthRequest(r.Context(), g); err != nil {
-		return err
+	httpx.Logger(ctx).Info("login step passed", "step", string(login.StepPassword), "user_id", tx.UserID, "client_id", tx.Request.ClientID)
+	return h.advance(w, r, tx)
+}
+
+// advance continues a transaction after a step passed: when it is done, a fresh browser
+// session replaces the old one (new ID: no fixation) and the callback issues the code;
+// otherwise the login page runs the next step. 303: the browser follows with GET.
+func (h *Handler) advance(w http.ResponseWriter, r *http.Request, tx login.Transaction) error {
+	next := PathLogin
+	if h.Logins.Next(tx) == login.Done {
+		sess, err := h.Logins.StartSession(r.Context(), tx, h.Pages.Cookie(r, httpx.SessionCookie))
+		if err != nil {
+			return err
+		}
+		h.Pages.SetCookie(w, httpx.SessionCookie, sess.ID, 0)
+		next = h.CallbackPath
 	}
-	httpx.Logger(r.Context()).Info("login succeeded", "user_id", u.ID.String(), "client_id", g.ClientID)
-	http.Redirect(w, r, h.CallbackPath+"?id="+url.QueryEscape(g.ID), http.StatusSeeOther)
+	http.Redirect(w, r, next+"?id="+url.QueryEscape(tx.ID), http.StatusSeeOther)
 	return nil
 }

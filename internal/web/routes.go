@@ -1,25 +1,39 @@
 // Package web serves Sesame's browser pages other than the protocol endpoints: the login
-// page (and, in later issues, second factors, recovery and account pages) and the static
-// assets. Every state-changing route is behind Go's cross-origin protection.
+// page, which runs each step of a login transaction in the order login.Next gives (and,
+// in later issues, second factors, recovery and account pages), RP-Initiated Logout, and
+// the static assets. Every state-changing route is behind Go's cross-origin protection.
 package web
 
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
-	"github.com/sesameid/sesame/internal/grant"
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/secret"
 	"github.com/sesameid/sesame/templates"
 )
 
-// Requests reads and completes pending authorization requests.
-type Requests interface {
-	AuthRequest(ctx context.Context, id string) (grant.AuthRequest, error)
-	SaveAuthRequest(ctx context.Context, r grant.AuthRequest) error
+// Paths of the pages.
+const (
+	PathLogin             = "/login"
+	PathEndSession        = "/end_session"
+	PathEndSessionConfirm = "/end_session/confirm"
+)
+
+// maxForm bounds a form body: a login form is well under 1 KiB.
+const maxForm = 64 << 10
+
+// Logins runs login transactions and browser sessions (login.Service).
+type Logins interface {
+	Transaction(ctx context.Context, id, bindingCookie string) (login.Transaction, error)
+	Next(t login.Transaction) login.Step
+	Pass(ctx context.Context, id, bindingCookie string, step login.Step, who *login.Identity) (login.Transaction, error)
+	StartSession(ctx context.Context, t login.Transaction, replaced string) (login.Session, error)
+	Session(ctx context.Context, id string) (login.Session, error)
+	EndSession(ctx context.Context, s login.Session) error
 }
 
 // Authenticator checks a password.
@@ -27,34 +41,29 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, email string, password secret.Secret) (account.User, error)
 }
 
-// Sessions creates and ends browser sessions.
-type Sessions interface {
-	CreateSession(ctx context.Context, s grant.Session, lt grant.SessionLifetimes) error
-	DeleteSession(ctx context.Context, id, userID string) error
-}
-
-// Clients names the application a user signs in to.
-type Clients interface {
-	ByClientID(ctx context.Context, clientID string) (client.Client, error)
+// LogoutHints verifies an id_token_hint for logout (the oidcop provider).
+type LogoutHints interface {
+	VerifyLogoutHint(ctx context.Context, hint, clientID string) (client.Client, string, bool)
 }
 
 // Handler serves the browser pages.
 type Handler struct {
-	Requests      Requests
+	Logins        Logins
 	Authenticator Authenticator
-	Sessions      Sessions
-	Clients       Clients
+	Hints         LogoutHints
 	Pages         *httpx.Pages
-	Lifetimes     grant.SessionLifetimes
-	CallbackPath  string // where a completed login continues (the provider's callback)
-	Now           func() time.Time
+	CallbackPath  string // where a finished login goes to get its code (the provider's callback)
 }
 
 // Routes registers the pages on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	cop := http.NewCrossOriginProtection()
-	mux.Handle("GET /login", httpx.Handler(h.loginPage))
-	mux.Handle("POST /login", cop.Handler(httpx.Handler(h.loginSubmit)))
+	page := h.Pages.Handle
+	mux.Handle("GET "+PathLogin, page(h.loginPage))
+	mux.Handle("POST "+PathLogin, cop.Handler(page(h.loginSubmit)))
+	mux.Handle("GET "+PathEndSession, page(h.endSession))
+	mux.Handle("POST "+PathEndSession, page(h.endSession))
+	mux.Handle("POST "+PathEndSessionConfirm, cop.Handler(page(h.endSessionConfirm)))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 }
 

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -28,7 +27,7 @@ func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
 		return org.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("create client: %w", err)
+		return fail("create client", err)
 	}
 	return nil
 }
@@ -53,7 +52,7 @@ func (s *Store) ClientByClientID(ctx context.Context, clientID string) (client.C
 		return client.Client{}, client.ErrNotFound
 	}
 	if err != nil {
-		return client.Client{}, fmt.Errorf("client by client_id: %w", err)
+		return client.Client{}, fail("client by client_id", err)
 	}
 	return c, nil
 }
@@ -63,11 +62,11 @@ func (s *Store) ClientsByOrg(ctx context.Context, orgID uuid.UUID) ([]client.Cli
 	rows, err := s.pool.Query(ctx, `SELECT `+clientColumns+`
 		FROM clients WHERE org_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`, orgID)
 	if err != nil {
-		return nil, fmt.Errorf("list clients: %w", err)
+		return nil, fail("list clients", err)
 	}
 	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (client.Client, error) { return scanClient(r) })
 	if err != nil {
-		return nil, fmt.Errorf("list clients: %w", err)
+		return nil, fail("list clients", err)
 	}
 	return cs, nil
 }

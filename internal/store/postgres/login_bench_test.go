@@ -29,7 +29,7 @@ func authenticator(t testing.TB) *account.Authenticator {
 	if _, err := users.Create(ctx, account.NewUser{OrgID: o.ID, Email: "pending@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	return account.NewAuthenticator(st, account.DefaultParams)
+	return account.NewAuthenticator(st, account.DefaultParams, time.Now)
 }
 
 func TestAuthenticate(t *testing.T) {

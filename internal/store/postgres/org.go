@@ -21,7 +21,7 @@ func (s *Store) CreateOrg(ctx context.Context, o org.Organization) error {
 		return fmt.Errorf("%w: %s", org.ErrSlugTaken, o.Slug)
 	}
 	if err != nil {
-		return fmt.Errorf("create organization: %w", err)
+		return fail("create organization", err)
 	}
 	return nil
 }
@@ -36,7 +36,7 @@ func (s *Store) OrgBySlug(ctx context.Context, slug string) (org.Organization, e
 		return org.Organization{}, fmt.Errorf("%w: %s", org.ErrNotFound, slug)
 	}
 	if err != nil {
-		return org.Organization{}, fmt.Errorf("organization by slug: %w", err)
+		return org.Organization{}, fail("organization by slug", err)
 	}
 	return o, nil
 }

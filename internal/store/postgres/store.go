@@ -1,16 +1,20 @@
 // Package postgres is Sesame's PostgreSQL adapter: one Store over a pgx pool, one file per
 // aggregate, plain SQL beside the method that runs it, and translation of driver errors
-// into the domain's sentinels.
+// into the domain's sentinels and kinds. Every time it writes comes from the caller's
+// clock, never from the database's now().
 package postgres
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sesameid/sesame/internal/kind"
 )
 
 // Store implements the domain packages' Store interfaces over PostgreSQL.
@@ -26,18 +30,18 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, errors.New("parse database URL: invalid")
+		return nil, kind.Wrap(kind.Invalid, errors.New("parse database URL: invalid"))
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open database pool: %w", redact(err))
+		return nil, fail("open database pool", redact(err))
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to database: %w", redact(err))
+		return nil, fail("connect to database", redact(err))
 	}
 	return pool, nil
 }
@@ -52,11 +56,32 @@ func redact(err error) error {
 }
 
 // Ping checks that PostgreSQL answers.
-func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return fail("postgres ping", s.pool.Ping(ctx)) }
 
-// inTx runs fn in a transaction, committed if fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
+// fail wraps err with what failed and, when PostgreSQL could not be reached or answered
+// that it cannot serve (connection exceptions, shutdown, too many connections), marks it
+// kind.Unavailable so every edge answers "try again later" instead of "internal error".
+func fail(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("%s: %w", what, err)
+	if unavailable(err) {
+		return kind.Wrap(kind.Unavailable, err)
+	}
+	return err
+}
+
+func unavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 08: connection exception; 53: insufficient resources; 57P0x: shutting down.
+		return pe.Code[:2] == "08" || pe.Code[:2] == "53" || (len(pe.Code) == 5 && pe.Code[:4] == "57P0")
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
 // constraint returns the name of the violated unique or foreign-key constraint, if any.

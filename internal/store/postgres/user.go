@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -30,7 +30,7 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 	case code == foreignKeyViolation:
 		return org.ErrNotFound
 	case err != nil:
-		return fmt.Errorf("create user: %w", err)
+		return fail("create user", err)
 	}
 	return nil
 }
@@ -41,7 +41,7 @@ func (s *Store) UsersByOrg(ctx context.Context, orgID uuid.UUID) ([]account.User
 		SELECT id, org_id, email, email_verified, name, status, created_at
 		FROM users WHERE org_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`, orgID)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+		return nil, fail("list users", err)
 	}
 	users, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.User, error) {
 		var u account.User
@@ -49,7 +49,7 @@ func (s *Store) UsersByOrg(ctx context.Context, orgID uuid.UUID) ([]account.User
 		return u, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+		return nil, fail("list users", err)
 	}
 	return users, nil
 }
@@ -63,7 +63,7 @@ func scanUser(r pgx.Row) (account.User, error) {
 		return account.User{}, account.ErrNotFound
 	}
 	if err != nil {
-		return account.User{}, fmt.Errorf("user: %w", err)
+		return account.User{}, fail("user", err)
 	}
 	return u, nil
 }
@@ -80,14 +80,13 @@ func (s *Store) UserByID(ctx context.Context, id uuid.UUID) (account.User, error
 		WHERE id = $1 AND deleted_at IS NULL`, id))
 }
 
-// SetPasswordHash replaces a user's password hash; when rehash is true the password is
-// unchanged (a parameter upgrade), so password_changed_at stays.
-func (s *Store) SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, rehash bool) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now(),
-		password_changed_at = CASE WHEN $3 THEN password_changed_at ELSE now() END
-		WHERE id = $1 AND deleted_at IS NULL`, id, phc, rehash)
+// UpgradePasswordHash replaces the hash of an unchanged password (a parameter upgrade), so
+// password_changed_at stays.
+func (s *Store) UpgradePasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = $3
+		WHERE id = $1 AND deleted_at IS NULL`, id, phc, now)
 	if err != nil {
-		return fmt.Errorf("set password hash: %w", err)
+		return fail("upgrade password hash", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return account.ErrNotFound

@@ -12,13 +12,12 @@ type keys struct{ prefix string }
 
 func digest(s string) string { return hex.EncodeToString(secret.Digest(s)) }
 
-func (k keys) authRequest(id string) string    { return k.prefix + "authreq:" + id }
-func (k keys) code(code string) string         { return k.prefix + "code:" + digest(code) }
-func (k keys) usedCode(code string) string     { return k.prefix + "code-used:" + digest(code) }
-func (k keys) grantTokens(grant string) string { return k.prefix + "grant-at:" + grant }
-func (k keys) grantRevoked(grant string) string {
-	return k.prefix + "grant-revoked:" + grant
-}
-func (k keys) accessToken(id string) string    { return k.prefix + "at:" + id }
-func (k keys) session(id string) string        { return k.prefix + "sess:" + digest(id) }
-func (k keys) userSessions(user string) string { return k.prefix + "user-sess:" + user }
+func (k keys) transaction(id string) string     { return k.prefix + "tx:" + id }
+func (k keys) code(code string) string          { return k.prefix + "code:" + digest(code) }
+func (k keys) usedCode(code string) string      { return k.prefix + "code-used:" + digest(code) }
+func (k keys) grantTokens(grant string) string  { return k.prefix + "grant-at:" + grant }
+func (k keys) grantRevoked(grant string) string { return k.prefix + "grant-revoked:" + grant }
+func (k keys) accessToken(id string) string     { return k.prefix + "at:" + id }
+func (k keys) session(id string) string         { return k.sessionByDigest(digest(id)) }
+func (k keys) sessionByDigest(d string) string  { return k.prefix + "sess:" + d }
+func (k keys) userSessions(user string) string  { return k.prefix + "user-sess:" + user }

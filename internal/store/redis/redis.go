@@ -1,6 +1,8 @@
-// Package redis is Sesame's Redis adapter for short-lived state (sessions, login
-// transactions, authorization requests and codes, counters). Every key is built in keys.go
-// and every write sets its TTL in the same command.
+// Package redis is Sesame's Redis adapter for short-lived state: login transactions,
+// browser sessions, authorization codes and access-token records. Every key is built in
+// keys.go, every write sets its TTL in the same command, the stored formats are this
+// package's private record types (records.go), and every TTL is computed from the caller's
+// clock.
 package redis
 
 import (
@@ -8,10 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/sesameid/sesame/internal/grant"
+	"github.com/sesameid/sesame/internal/kind"
 )
 
 // Store implements the domain's short-lived state over a Redis UniversalClient, so a single
@@ -31,7 +34,7 @@ func New(c goredis.UniversalClient, prefix string) *Store {
 func Connect(url string) (goredis.UniversalClient, error) {
 	o, err := goredis.ParseURL(url)
 	if err != nil {
-		return nil, errors.New("parse Redis URL: invalid")
+		return nil, kind.Wrap(kind.Invalid, errors.New("parse Redis URL: invalid"))
 	}
 	return goredis.NewUniversalClient(&goredis.UniversalOptions{
 		Addrs:     []string{o.Addr},
@@ -45,21 +48,38 @@ func Connect(url string) (goredis.UniversalClient, error) {
 
 // Ping checks that Redis answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.c.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis ping: %w", err)
-	}
-	return nil
+	return fail("redis ping", s.c.Ping(ctx).Err())
 }
 
-// getJSON reads the JSON value at key into a T; a missing key is grant.ErrNotFound.
-func getJSON[T any](ctx context.Context, s *Store, key, what string) (T, error) {
+// fail wraps err with what failed. Anything but an error reply from a working server
+// (a refused or dropped connection, a timeout, an exhausted pool, a server loading or
+// failing over) is kind.Unavailable, so every edge answers "try again later".
+func fail(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("%s: %w", what, err)
+	var reply goredis.Error
+	if errors.As(err, &reply) {
+		for _, busy := range []string{"LOADING", "READONLY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY"} {
+			if strings.HasPrefix(reply.Error(), busy) {
+				return kind.Wrap(kind.Unavailable, err)
+			}
+		}
+		return err
+	}
+	return kind.Wrap(kind.Unavailable, err)
+}
+
+// getJSON reads the JSON record at key into a T; a missing key is notFound.
+func getJSON[T any](ctx context.Context, s *Store, key, what string, notFound error) (T, error) {
 	var v T
 	b, err := s.c.Get(ctx, key).Bytes()
 	if errors.Is(err, goredis.Nil) {
-		return v, grant.ErrNotFound
+		return v, notFound
 	}
 	if err != nil {
-		return v, fmt.Errorf("%s: %w", what, err)
+		return v, fail(what, err)
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return v, fmt.Errorf("%s: %w", what, err)

@@ -2,63 +2,108 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+	"errors"
+	"strconv"
+	"strings"
 	"time"
 
-	"github.com/sesameid/sesame/internal/grant"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sesameid/sesame/internal/login"
 )
 
-// CreateSession stores a new session; its TTL is the shorter of the idle and absolute
-// limits. The user's set of sessions lets a password change or an admin end them all.
-func (s *Store) CreateSession(ctx context.Context, sess grant.Session, lt grant.SessionLifetimes) error {
-	return s.putSession(ctx, sess, lt)
-}
+var _ login.SessionStore = (*Store)(nil)
 
-func (s *Store) putSession(ctx context.Context, sess grant.Session, lt grant.SessionLifetimes) error {
-	ttl := min(lt.Idle, time.Until(sess.CreatedAt.Add(lt.Absolute)))
-	if ttl <= 0 {
-		return grant.ErrNotFound
-	}
-	b, err := json.Marshal(sess)
-	if err != nil {
-		return err
-	}
+// A session is a hash (so a script can read and slide it without decoding JSON): u user,
+// o organization, at auth_time, st the steps passed (comma-separated), c created and ls
+// last seen, times in Unix milliseconds. Its TTL is the shorter of the idle and the
+// remaining absolute lifetime. A per-user set of session-ID digests lets a password change
+// or an admin end them all.
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// CreateSession stores s, ending the session replaced ("" for none) in the same MULTI.
+func (s *Store) CreateSession(ctx context.Context, sess login.Session, replaced string, lt login.Lifetimes) error {
+	ttl := min(lt.Idle, lt.Absolute)
+	key := s.keys.session(sess.ID)
 	pipe := s.c.TxPipeline()
-	pipe.Set(ctx, s.keys.session(sess.ID), b, ttl)
+	if replaced != "" {
+		pipe.Del(ctx, s.keys.session(replaced))
+	}
+	pipe.HSet(ctx, key, "u", sess.UserID, "o", sess.OrgID, "at", ms(sess.AuthTime),
+		"st", strings.Join(steps(sess.Steps), ","), "c", ms(sess.CreatedAt), "ls", ms(sess.LastSeen))
+	pipe.PExpire(ctx, key, ttl)
 	pipe.SAdd(ctx, s.keys.userSessions(sess.UserID), digest(sess.ID))
-	pipe.Expire(ctx, s.keys.userSessions(sess.UserID), lt.Absolute)
+	pipe.PExpire(ctx, s.keys.userSessions(sess.UserID), lt.Absolute)
 	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("save session: %w", err)
+		return fail("create session", err)
 	}
 	return nil
 }
 
-// TouchSession returns a live session and slides its idle expiry (never past the absolute one).
-func (s *Store) TouchSession(ctx context.Context, id string, lt grant.SessionLifetimes, now time.Time) (grant.Session, error) {
-	sess, err := getJSON[grant.Session](ctx, s, s.keys.session(id), "session")
+// touchSession reads a session and slides its expiry in one atomic step: a session past its
+// idle or absolute limit is deleted, and a session deleted by anyone else is simply absent,
+// never written back.
+var touchSession = goredis.NewScript(`
+local v = redis.call('HMGET', KEYS[1], 'u', 'o', 'at', 'st', 'c', 'ls')
+if not v[1] then return false end
+local now, idle, abs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local created, seen = tonumber(v[5]), tonumber(v[6])
+if now - created >= abs or now - seen >= idle then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+if now > seen then
+  redis.call('HSET', KEYS[1], 'ls', ARGV[1])
+  v[6] = ARGV[1]
+end
+redis.call('PEXPIRE', KEYS[1], math.min(idle, created + abs - now))
+return v
+`)
+
+// TouchSession returns the live session with id, its idle expiry slid to now.
+func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, lt login.Lifetimes) (login.Session, error) {
+	v, err := touchSession.Run(ctx, s.c, []string{s.keys.session(id)},
+		ms(now), lt.Idle.Milliseconds(), lt.Absolute.Milliseconds()).StringSlice()
+	if errors.Is(err, goredis.Nil) {
+		return login.Session{}, login.ErrExpired
+	}
 	if err != nil {
-		return sess, err
+		return login.Session{}, fail("touch session", err)
 	}
-	sess.ID = id
-	if now.Sub(sess.CreatedAt) >= lt.Absolute || now.Sub(sess.LastSeen) >= lt.Idle {
-		_ = s.DeleteSession(ctx, id, sess.UserID)
-		return grant.Session{}, grant.ErrNotFound
+	if len(v) != 6 {
+		return login.Session{}, errors.New("touch session: malformed record")
 	}
-	sess.LastSeen = now
-	if err := s.putSession(ctx, sess, lt); err != nil {
-		return grant.Session{}, err
+	at := func(s string) time.Time {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		return time.UnixMilli(n)
+	}
+	sess := login.Session{ID: id, UserID: v[0], OrgID: v[1], AuthTime: at(v[2]), CreatedAt: at(v[4]), LastSeen: at(v[5])}
+	if v[3] != "" {
+		sess.Steps = loginSteps(strings.Split(v[3], ","))
 	}
 	return sess, nil
 }
 
-// DeleteSession ends a session.
+// DeleteSession ends one session of userID.
 func (s *Store) DeleteSession(ctx context.Context, id, userID string) error {
 	pipe := s.c.TxPipeline()
 	pipe.Del(ctx, s.keys.session(id))
-	if userID != "" {
-		pipe.SRem(ctx, s.keys.userSessions(userID), digest(id))
-	}
+	pipe.SRem(ctx, s.keys.userSessions(userID), digest(id))
 	_, err := pipe.Exec(ctx)
-	return err
+	return fail("delete session", err)
+}
+
+// DeleteUserSessions ends every session of userID.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
+	set := s.keys.userSessions(userID)
+	ds, err := s.c.SMembers(ctx, set).Result()
+	if err != nil {
+		return fail("delete user sessions", err)
+	}
+	del := []string{set}
+	for _, d := range ds {
+		del = append(del, s.keys.sessionByDigest(d))
+	}
+	return fail("delete user sessions", s.c.Del(ctx, del...).Err())
 }

@@ -3,10 +3,11 @@ package redis_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/sesameid/sesame/internal/grant"
+	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/store/redis"
 	"github.com/sesameid/sesame/internal/testenv"
 )
@@ -14,6 +15,12 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 func store(t *testing.T) *redis.Store {
+	s, _ := storeAndKeys(t)
+	return s
+}
+
+// storeAndKeys returns a store and a function counting its keys matching pattern.
+func storeAndKeys(t *testing.T) (*redis.Store, func(pattern string) int) {
 	t.Helper()
 	url, prefix := testenv.Redis(t)
 	c, err := redis.Connect(url)
@@ -21,7 +28,26 @@ func store(t *testing.T) *redis.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return redis.New(c, prefix)
+	count := func(pattern string) int {
+		keys, err := c.Keys(context.Background(), prefix+pattern).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	return redis.New(c, prefix), count
+}
+
+var lt = login.Lifetimes{Idle: time.Hour, Absolute: 2 * time.Hour}
+
+func newSession(t *testing.T, s *redis.Store, id, user string, now time.Time) login.Session {
+	t.Helper()
+	sess := login.Session{ID: id, UserID: user, OrgID: "o", AuthTime: now, Steps: []login.Step{login.StepPassword},
+		CreatedAt: now, LastSeen: now}
+	if err := s.CreateSession(context.Background(), sess, "", lt); err != nil {
+		t.Fatal(err)
+	}
+	return sess
 }
 
 // Sessions end after the idle limit unused, and after the absolute limit however used.
@@ -29,71 +55,99 @@ func TestSessionLifetimes(t *testing.T) {
 	t.Parallel()
 	s := store(t)
 	ctx := context.Background()
-	lt := grant.SessionLifetimes{Idle: time.Hour, Absolute: 2 * time.Hour}
 	now := time.Now()
-	newSession := func(id string) {
-		if err := s.CreateSession(ctx, grant.Session{ID: id, UserID: "u", AuthTime: now, CreatedAt: now, LastSeen: now}, lt); err != nil {
-			t.Fatal(err)
-		}
+	newSession(t, s, "idle", "u", now)
+	if _, err := s.TouchSession(ctx, "idle", now.Add(61*time.Minute), lt); !errors.Is(err, login.ErrExpired) {
+		t.Errorf("touch after 61 min idle: %v, want ErrExpired", err)
 	}
-	newSession("idle")
-	if _, err := s.TouchSession(ctx, "idle", lt, now.Add(61*time.Minute)); !errors.Is(err, grant.ErrNotFound) {
-		t.Errorf("touch after 61 min idle: %v, want ErrNotFound", err)
-	}
-	if _, err := s.TouchSession(ctx, "idle", lt, now); !errors.Is(err, grant.ErrNotFound) {
+	if _, err := s.TouchSession(ctx, "idle", now, lt); !errors.Is(err, login.ErrExpired) {
 		t.Errorf("an expired session came back: %v", err)
 	}
 
-	newSession("busy")
+	newSession(t, s, "busy", "u", now)
 	for _, m := range []time.Duration{50, 100, 119} {
-		if _, err := s.TouchSession(ctx, "busy", lt, now.Add(m*time.Minute)); err != nil {
+		got, err := s.TouchSession(ctx, "busy", now.Add(m*time.Minute), lt)
+		if err != nil {
 			t.Fatalf("touch at %d min: %v", m, err)
 		}
+		if !got.LastSeen.Equal(now.Add(m*time.Minute).Truncate(time.Millisecond)) || got.UserID != "u" ||
+			len(got.Steps) != 1 || got.Steps[0] != login.StepPassword {
+			t.Errorf("touch at %d min = %+v", m, got)
+		}
 	}
-	if _, err := s.TouchSession(ctx, "busy", lt, now.Add(121*time.Minute)); !errors.Is(err, grant.ErrNotFound) {
-		t.Errorf("touch past the absolute limit: %v, want ErrNotFound", err)
+	if _, err := s.TouchSession(ctx, "busy", now.Add(121*time.Minute), lt); !errors.Is(err, login.ErrExpired) {
+		t.Errorf("touch past the absolute limit: %v, want ErrExpired", err)
 	}
-	if _, err := s.TouchSession(ctx, "unknown", lt, now); !errors.Is(err, grant.ErrNotFound) {
+	if _, err := s.TouchSession(ctx, "unknown", now, lt); !errors.Is(err, login.ErrExpired) {
 		t.Errorf("unknown session: %v", err)
 	}
 }
 
-// A code is taken once: 50 parallel takes give one request and 49 replays naming it.
-func TestTakeCodeOnce(t *testing.T) {
+// A session deleted while 300 touches race it stays deleted: no touch writes it back.
+func TestTouchNeverResurrects(t *testing.T) {
+	t.Parallel()
+	s, keys := storeAndKeys(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := time.Now()
+	sess := newSession(t, s, "raced", "u", now)
+	start := make(chan struct{})
+	var ready, wg sync.WaitGroup
+	const touches = 300
+	ready.Add(touches + 1)
+	for i := range touches {
+		wg.Go(func() {
+			ready.Done()
+			<-start
+			_, err := s.TouchSession(ctx, sess.ID, now.Add(time.Duration(i)*time.Millisecond), lt)
+			if err != nil && !errors.Is(err, login.ErrExpired) {
+				t.Errorf("touch: %v", err)
+			}
+		})
+	}
+	wg.Go(func() {
+		ready.Done()
+		<-start
+		if err := s.DeleteSession(ctx, sess.ID, sess.UserID); err != nil {
+			t.Errorf("delete: %v", err)
+		}
+	})
+	ready.Wait()
+	close(start)
+	wg.Wait()
+	if got, err := s.TouchSession(ctx, sess.ID, now, lt); !errors.Is(err, login.ErrExpired) {
+		t.Fatalf("after 300 touches raced a delete the session is alive: %+v, %v", got, err)
+	}
+	if n := keys("sess:*"); n != 0 {
+		t.Errorf("%d session keys left in Redis, want 0", n)
+	}
+}
+
+// A new session replaces the browser's old one; ending all of a user's sessions ends them all.
+func TestSessionReplaceAndEndAll(t *testing.T) {
 	t.Parallel()
 	s := store(t)
 	ctx := context.Background()
-	if err := s.SaveCode(ctx, "the-code", grant.AuthRequest{ID: "req-1", ClientID: "c"}); err != nil {
+	now := time.Now()
+	old := newSession(t, s, "old", "ada", now)
+	fresh := login.Session{ID: "fresh", UserID: "ada", AuthTime: now, CreatedAt: now, LastSeen: now}
+	if err := s.CreateSession(ctx, fresh, old.ID, lt); err != nil {
 		t.Fatal(err)
 	}
-	results := make(chan error, 50)
-	for range 50 {
-		go func() {
-			r, grantID, err := s.TakeCode(ctx, "the-code")
-			if err == nil && (r.ID != "req-1" || grantID != "req-1") {
-				t.Errorf("take = %q/%q", r.ID, grantID)
-			}
-			if errors.Is(err, grant.ErrReused) && grantID != "req-1" {
-				t.Errorf("replay names grant %q, want req-1", grantID)
-			}
-			results <- err
-		}()
+	if _, err := s.TouchSession(ctx, old.ID, now, lt); !errors.Is(err, login.ErrExpired) {
+		t.Errorf("replaced session still alive: %v", err)
 	}
-	var ok, reused int
-	for range 50 {
-		switch err := <-results; {
-		case err == nil:
-			ok++
-		case errors.Is(err, grant.ErrReused):
-			reused++
-		default:
-			t.Errorf("take: %v", err)
+	newSession(t, s, "other-browser", "ada", now)
+	bob := newSession(t, s, "bob", "bob", now)
+	if err := s.DeleteUserSessions(ctx, "ada"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"fresh", "other-browser"} {
+		if _, err := s.TouchSession(ctx, id, now, lt); !errors.Is(err, login.ErrExpired) {
+			t.Errorf("session %s of the user survived DeleteUserSessions: %v", id, err)
 		}
 	}
-	if ok != 1 || reused != 49 {
-		t.Errorf("%d takes succeeded and %d saw a replay, want 1 and 49", ok, reused)
-	}
-	if _, _, err := s.TakeCode(ctx, "never-issued"); !errors.Is(err, grant.ErrNotFound) {
-		t.Errorf("unknown code: %v, want ErrNotFound", err)
+	if _, err := s.TouchSession(ctx, bob.ID, now, lt); err != nil {
+		t.Errorf("another user's session ended: %v", err)
 	}
 }

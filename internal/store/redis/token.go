@@ -4,29 +4,28 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/sesameid/sesame/internal/grant"
+	"github.com/sesameid/sesame/internal/token"
 )
 
 // grantKeep is how long a grant's token list and revoked flag live: past the used-code
 // marker and past any access token issued from the grant.
-const grantKeep = grant.UsedCodeLifetime + 24*time.Hour
+const grantKeep = token.UsedCodeLifetime + 24*time.Hour
 
 // SaveAccessToken records an issued access token until it expires, under its grant when
 // it has one, and reports whether that grant was already revoked (a replayed code raced
 // the issue): the caller then revokes what it just issued.
-func (s *Store) SaveAccessToken(ctx context.Context, t grant.AccessToken) (grantRevoked bool, err error) {
-	b, err := json.Marshal(t)
-	if err != nil {
-		return false, err
-	}
-	ttl := time.Until(t.ExpiresAt)
+func (s *Store) SaveAccessToken(ctx context.Context, t token.AccessToken, now time.Time) (grantRevoked bool, err error) {
+	ttl := t.ExpiresAt.Sub(now)
 	if ttl <= 0 {
 		return false, errors.New("save access token: already expired")
+	}
+	b, err := json.Marshal(accessTokenRecord(t))
+	if err != nil {
+		return false, err
 	}
 	pipe := s.c.TxPipeline()
 	pipe.Set(ctx, s.keys.accessToken(t.ID), b, ttl)
@@ -37,21 +36,23 @@ func (s *Store) SaveAccessToken(ctx context.Context, t grant.AccessToken) (grant
 		revoked = pipe.Exists(ctx, s.keys.grantRevoked(t.GrantID))
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return false, fmt.Errorf("save access token: %w", err)
+		return false, fail("save access token", err)
 	}
 	return revoked != nil && revoked.Val() > 0, nil
 }
 
-// AccessToken returns the record of a live, unrevoked access token.
-func (s *Store) AccessToken(ctx context.Context, id string) (grant.AccessToken, error) {
-	t, err := getJSON[grant.AccessToken](ctx, s, s.keys.accessToken(id), "access token")
-	t.ID = id
-	return t, err
+// AccessToken returns the record of a live, unrevoked access token, or token.ErrNotFound.
+func (s *Store) AccessToken(ctx context.Context, id string) (token.AccessToken, error) {
+	r, err := getJSON[accessRecord](ctx, s, s.keys.accessToken(id), "access token", token.ErrNotFound)
+	if err != nil {
+		return token.AccessToken{}, err
+	}
+	return r.domain(id), nil
 }
 
 // RevokeAccessToken forgets an access token: introspection and userinfo refuse it after.
 func (s *Store) RevokeAccessToken(ctx context.Context, id string) error {
-	return s.c.Del(ctx, s.keys.accessToken(id)).Err()
+	return fail("revoke access token", s.c.Del(ctx, s.keys.accessToken(id)).Err())
 }
 
 // RevokeGrantAccessTokens marks a grant revoked and revokes every access token issued
@@ -60,16 +61,18 @@ func (s *Store) RevokeAccessToken(ctx context.Context, id string) error {
 // other.
 func (s *Store) RevokeGrantAccessTokens(ctx context.Context, grantID string) error {
 	if err := s.c.Set(ctx, s.keys.grantRevoked(grantID), 1, grantKeep).Err(); err != nil {
-		return fmt.Errorf("revoke grant: %w", err)
+		return fail("revoke grant", err)
 	}
 	ids, err := s.c.SMembers(ctx, s.keys.grantTokens(grantID)).Result()
 	if err != nil {
-		return fmt.Errorf("revoke grant: %w", err)
+		return fail("revoke grant", err)
 	}
-	for _, id := range ids {
-		if err := s.RevokeAccessToken(ctx, id); err != nil {
-			return fmt.Errorf("revoke grant: %w", err)
-		}
+	if len(ids) == 0 {
+		return nil
 	}
-	return nil
+	del := make([]string, len(ids))
+	for i, id := range ids {
+		del[i] = s.keys.accessToken(id)
+	}
+	return fail("revoke grant", s.c.Del(ctx, del...).Err())
 }

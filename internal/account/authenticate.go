@@ -4,35 +4,41 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/secret"
 )
 
 // ErrBadCredentials is the one answer to a failed sign-in, whatever failed: unknown email,
 // wrong password, or an account that may not sign in. Callers must not tell them apart.
-var ErrBadCredentials = errors.New("invalid email or password")
+var ErrBadCredentials = kind.New(kind.Invalid, "invalid email or password")
 
 // Credentials is the persistence sign-in needs.
 type Credentials interface {
 	UserByEmail(ctx context.Context, email string) (User, error)
 	UserByID(ctx context.Context, id uuid.UUID) (User, error)
-	SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, rehash bool) error
+	// UpgradePasswordHash replaces the hash of an unchanged password (stronger parameters):
+	// password_changed_at stays.
+	UpgradePasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error
 }
 
 // Authenticator checks passwords.
 type Authenticator struct {
 	store  Credentials
 	params Params
+	now    func() time.Time
 	dummy  func() string // a hash to verify against when the user does not exist
 }
 
 // NewAuthenticator returns an Authenticator hashing with params.
-func NewAuthenticator(store Credentials, params Params) *Authenticator {
+func NewAuthenticator(store Credentials, params Params, now func() time.Time) *Authenticator {
 	return &Authenticator{
 		store:  store,
 		params: params,
+		now:    now,
 		// Computed once, lazily: the same cost as a real verification, so an unknown email
 		// takes as long as a wrong password.
 		dummy: sync.OnceValue(func() string { return Hash(secret.Token().Reveal(), params) }),
@@ -55,7 +61,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, email string, password
 		return User{}, ErrBadCredentials
 	}
 	if upgrade {
-		if err := a.store.SetPasswordHash(ctx, u.ID, Hash(password.Reveal(), a.params), true); err != nil {
+		if err := a.store.UpgradePasswordHash(ctx, u.ID, Hash(password.Reveal(), a.params), a.now()); err != nil {
 			return User{}, err
 		}
 	}

@@ -23,7 +23,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) error {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return err
 	}
-	algs, err := p.d.Keys.SignatureAlgorithms(r.Context())
+	algs, err := p.d.Keys.Algorithms(r.Context())
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) error {
 		delete(doc, k)
 	}
 	set := map[string]any{
-		"end_session_endpoint":                           p.issuer + PathEndSession,
+		"end_session_endpoint":                           p.issuer + p.cfg.EndSessionPath,
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query", "form_post"},
 		"grant_types_supported":                          []string{client.GrantAuthorizationCode, client.GrantRefreshToken, client.GrantClientCredentials},
@@ -55,54 +55,4 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpx.WriteJSON(w, http.StatusOK, doc)
 	return nil
-}
-
-// offeredGrants are the token endpoint's grants; op would also try the JWT bearer, token
-// exchange and device grants.
-var offeredGrants = map[string]bool{
-	client.GrantAuthorizationCode: true, client.GrantRefreshToken: true, client.GrantClientCredentials: true,
-}
-
-// tokenEndpoint wraps op's token endpoint: only the offered grants, Cache-Control:
-// no-store on every answer (RFC 6749 §5.1), and WWW-Authenticate on 401 (RFC 6749 §5.2).
-func tokenEndpoint(next http.Handler) http.Handler {
-	return noStore(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			httpx.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "malformed form body"})
-			return
-		}
-		if g := r.PostForm.Get("grant_type"); !offeredGrants[g] {
-			httpx.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type",
-				"error_description": "grant_type must be authorization_code, refresh_token or client_credentials"})
-			return
-		}
-		next.ServeHTTP(w, r)
-	}))
-}
-
-// noStore marks every answer uncacheable and adds WWW-Authenticate to a 401.
-func noStore(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
-		next.ServeHTTP(&authChallenge{ResponseWriter: w}, r)
-	})
-}
-
-type authChallenge struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (a *authChallenge) WriteHeader(code int) {
-	if !a.wrote && code == http.StatusUnauthorized {
-		a.Header().Set("WWW-Authenticate", `Basic realm="sesame", error="invalid_client"`)
-	}
-	a.wrote = true
-	a.ResponseWriter.WriteHeader(code)
-}
-
-func (a *authChallenge) Write(b []byte) (int, error) {
-	a.wrote = true
-	return a.ResponseWriter.Write(b)
 }

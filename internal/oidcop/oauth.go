@@ -1,0 +1,176 @@
+package oidcop
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/internal/token"
+)
+
+// scope is what one protocol request remembers while op calls the storage bridge several
+// times: the clients already read (op asks for the client up to three times per token
+// request; PostgreSQL sees one query), the refresh token a revocation looked up, and the
+// first dependency failure, which decides the answer when op turns it into something else.
+type scope struct {
+	mu      sync.Mutex
+	clients map[string]client.Client
+	refresh map[string]token.RefreshToken
+	failure error
+}
+
+type scopeKey struct{}
+
+func withScope(ctx context.Context) (context.Context, *scope) {
+	sc := &scope{clients: map[string]client.Client{}, refresh: map[string]token.RefreshToken{}}
+	return context.WithValue(ctx, scopeKey{}, sc), sc
+}
+
+// scopeOf returns the request's scope, or a fresh one outside a guarded route.
+func scopeOf(ctx context.Context) *scope {
+	if sc, ok := ctx.Value(scopeKey{}).(*scope); ok {
+		return sc
+	}
+	_, sc := withScope(ctx)
+	return sc
+}
+
+// note records err when it is a dependency failure and returns it unchanged.
+func (sc *scope) note(err error) error {
+	if kind.Is(err, kind.Unavailable) {
+		sc.mu.Lock()
+		if sc.failure == nil {
+			sc.failure = err
+		}
+		sc.mu.Unlock()
+	}
+	return err
+}
+
+func (sc *scope) failed() error {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.failure
+}
+
+// oauthText is the one mapping from kinds to OAuth errors at the JSON protocol endpoints:
+// a generic description and the request ID, never the internal text. RFC 6749 has no code
+// for "try again later" at the token endpoint; temporarily_unavailable (its §4.1.2.1 code)
+// with 503 and Retry-After is what clients retry on.
+func oauthText(k kind.Kind) (status int, code, description string) {
+	switch k {
+	case kind.Unavailable:
+		return http.StatusServiceUnavailable, "temporarily_unavailable", "the service is temporarily unavailable: retry later"
+	case kind.Invalid:
+		return http.StatusBadRequest, "invalid_request", "the request is invalid"
+	case kind.NotFound, kind.Conflict:
+		return http.StatusBadRequest, "invalid_grant", "the grant is invalid, expired or already used"
+	case kind.Forbidden:
+		return http.StatusForbidden, "access_denied", "access denied"
+	}
+	return http.StatusInternalServerError, "server_error", "internal error"
+}
+
+func writeOAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, desc := oauthText(kind.Of(err))
+	httpx.LogError(r, status, err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", httpx.RetryAfter)
+	}
+	httpx.WriteJSON(w, status, map[string]string{"error": code, "error_description": desc, "request_id": httpx.RequestID(r.Context())})
+}
+
+// protocol adapts a Sesame handler on a JSON protocol route.
+func (p *Provider) protocol(h httpx.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeOAuthError(w, r, err)
+		}
+	})
+}
+
+var errOpFailed = errors.New("op answered a server error")
+
+// guard wraps one of op's JSON endpoints (token, introspection, revocation, userinfo):
+// a request scope for the storage bridge; Cache-Control: no-store on every answer (RFC 6749
+// §5.1); WWW-Authenticate on a 401 (RFC 6749 §5.2); and Sesame's own error in place of op's
+// when op answered 5xx (op puts the internal error's text in error_description) or when a
+// store failed during the request (op turns a failed code lookup into invalid_grant).
+func (p *Provider) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, sc := withScope(r.Context())
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		gw := &guardWriter{ResponseWriter: w, sc: sc}
+		next.ServeHTTP(gw, r.WithContext(ctx))
+		if gw.replaced {
+			err := sc.failed()
+			if err == nil {
+				err = errOpFailed
+			}
+			writeOAuthError(w, r, err)
+		}
+	})
+}
+
+type guardWriter struct {
+	http.ResponseWriter
+	sc       *scope
+	wrote    bool
+	replaced bool
+}
+
+func (g *guardWriter) WriteHeader(code int) {
+	if g.wrote {
+		return
+	}
+	g.wrote = true
+	if code >= 500 || (code >= 400 && g.sc.failed() != nil) {
+		g.replaced = true
+		return
+	}
+	if code == http.StatusUnauthorized {
+		g.Header().Set("WWW-Authenticate", `Basic realm="sesame", error="invalid_client"`)
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *guardWriter) Write(b []byte) (int, error) {
+	if !g.wrote {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.replaced {
+		return len(b), nil
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+// offeredGrants are the token endpoint's grants; op would also try the JWT bearer, token
+// exchange and device grants.
+var offeredGrants = map[string]bool{
+	client.GrantAuthorizationCode: true, client.GrantRefreshToken: true, client.GrantClientCredentials: true,
+}
+
+var (
+	errMalformedForm = kind.New(kind.Invalid, "malformed form body")
+)
+
+// offeredGrantsOnly refuses a grant_type Sesame does not offer before op sees it.
+func offeredGrantsOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			writeOAuthError(w, r, errMalformedForm)
+			return
+		}
+		if g := r.PostForm.Get("grant_type"); !offeredGrants[g] {
+			httpx.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type",
+				"error_description": "grant_type must be authorization_code, refresh_token or client_credentials"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

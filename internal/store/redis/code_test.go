@@ -1,0 +1,89 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesameid/sesame/internal/login"
+	"github.com/sesameid/sesame/internal/token"
+)
+
+// A code is taken once: 50 parallel takes give one authorization and 49 replays naming it.
+func TestTakeCodeOnce(t *testing.T) {
+	t.Parallel()
+	s := store(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a := token.Authorization{GrantID: "grant-1", ClientID: "c", Scopes: []string{"openid"}, UserID: "u", AMR: []string{"pwd"}}
+	if err := s.IssueCode(ctx, "the-code", a, false); err != nil {
+		t.Fatal(err)
+	}
+	start := make(chan struct{})
+	results := make(chan error, 50)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			<-start
+			got, grantID, err := s.TakeCode(ctx, "the-code")
+			if err == nil && (got.GrantID != "grant-1" || got.ClientID != "c" || grantID != "grant-1") {
+				t.Errorf("take = %+v / %q", got, grantID)
+			}
+			if errors.Is(err, token.ErrReused) && grantID != "grant-1" {
+				t.Errorf("replay names grant %q, want grant-1", grantID)
+			}
+			results <- err
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(results)
+	var ok, reused int
+	for err := range results {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, token.ErrReused):
+			reused++
+		default:
+			t.Errorf("take: %v", err)
+		}
+	}
+	if ok != 1 || reused != 49 {
+		t.Errorf("%d takes succeeded and %d saw a replay, want 1 and 49", ok, reused)
+	}
+	if _, _, err := s.TakeCode(ctx, "never-issued"); !errors.Is(err, token.ErrNotFound) {
+		t.Errorf("unknown code: %v, want ErrNotFound", err)
+	}
+}
+
+// Issuing the code of a stored transaction consumes the transaction in the same step: of
+// two callbacks racing, one issues a code and the other finds the transaction gone.
+func TestIssueCodeConsumesTransaction(t *testing.T) {
+	t.Parallel()
+	s := store(t)
+	ctx := context.Background()
+	now := time.Now()
+	tx := login.Transaction{ID: "tx-1", CSRF: "c", CreatedAt: now, UserID: "u", Passed: []login.Step{login.StepPassword}}
+	if err := s.CreateTransaction(ctx, tx, now.Add(time.Minute), now); err != nil {
+		t.Fatal(err)
+	}
+	a := token.Authorization{GrantID: tx.ID, ClientID: "c", UserID: "u"}
+	if err := s.IssueCode(ctx, "code-a", a, true); err != nil {
+		t.Fatalf("first issue: %v", err)
+	}
+	if err := s.IssueCode(ctx, "code-b", a, true); !errors.Is(err, login.ErrExpired) {
+		t.Errorf("second issue for the same transaction: %v, want ErrExpired", err)
+	}
+	if _, err := s.Transaction(ctx, tx.ID); !errors.Is(err, login.ErrExpired) {
+		t.Errorf("transaction after its code was issued: %v, want ErrExpired", err)
+	}
+	if _, _, err := s.TakeCode(ctx, "code-b"); !errors.Is(err, token.ErrNotFound) {
+		t.Errorf("the refused code was stored: %v", err)
+	}
+	if got, _, err := s.TakeCode(ctx, "code-a"); err != nil || got.GrantID != tx.ID {
+		t.Errorf("take code-a = %+v, %v", got, err)
+	}
+}
