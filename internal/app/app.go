@@ -92,6 +92,7 @@ var ErrPendingMigrations = kind.New(kind.Internal, "the database has pending mig
 type App struct {
 	*Services
 	Handler http.Handler
+	Logins  *login.Service // login transactions and browser sessions
 	redis   goredis.UniversalClient
 }
 
@@ -164,6 +165,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		Policy:   login.Policy{Steps: append([]login.Step{login.StepPassword}, o.Steps...)},
 		Sessions: login.Lifetimes{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute},
 	}, o.Now)
+	a.Logins = logins
 	auth := account.NewAuthenticator(a.store, passwordParams(cfg), o.Now)
 	prov, err := oidcop.New(oidcop.Config{
 		Issuer:         cfg.Issuer,

@@ -37,7 +37,7 @@ func serveEnv(t *testing.T, dbURL, redisURL string) map[string]string {
 
 func startServer(t *testing.T, env map[string]string, args ...string) *testserver.Server {
 	t.Helper()
-	return testserver.Start(t, env, args...)
+	return testserver.Serve(t, env, args...)
 }
 
 func getJSON(t *testing.T, url string) (int, map[string]any) {

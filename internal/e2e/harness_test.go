@@ -131,7 +131,7 @@ func (e *env) another(t testing.TB) *env {
 // serve runs sesame serve with e.cliEnv until the test ends.
 func (e *env) serve(t testing.TB) {
 	t.Helper()
-	srv := testserver.Start(t, e.cliEnv)
+	srv := testserver.Serve(t, e.cliEnv)
 	e.logs = srv.Logs
 	var err error
 	if e.provider, err = oidc.NewProvider(context.Background(), e.issuer); err != nil {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/sesameid/sesame/internal/localsvc"
 	"github.com/sesameid/sesame/internal/store/postgres"
+	"github.com/sesameid/sesame/internal/store/redis"
 )
 
 const template = "sesame_template"
@@ -166,6 +167,25 @@ func PoolOn(t testing.TB, url string, maxConns int32) *pgxpool.Pool {
 	}
 	t.Cleanup(pool.Close)
 	return pool
+}
+
+// PostgresStore returns a store over a new migrated database.
+func PostgresStore(t testing.TB) *postgres.Store {
+	t.Helper()
+	return postgres.New(Pool(t))
+}
+
+// RedisStore returns a store over the shared Redis server, under a key prefix of this
+// test's own.
+func RedisStore(t testing.TB) *redis.Store {
+	t.Helper()
+	url, prefix := Redis(t)
+	c, err := redis.Connect(url)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return redis.New(c, prefix)
 }
 
 // Redis returns the shared Redis server's URL and a key prefix of this test's own.

@@ -24,9 +24,9 @@ type Server struct {
 	once   sync.Once
 }
 
-// Start runs `sesame serve args...` with the environment env until the test ends, and
+// Serve runs `sesame serve args...` with the environment env until the test ends, and
 // returns once /healthz answers.
-func Start(t testing.TB, env map[string]string, args ...string) *Server {
+func Serve(t testing.TB, env map[string]string, args ...string) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{Base: "http://" + env["SESAME_LISTEN"], Logs: &testenv.SyncBuffer{}, cancel: cancel, done: make(chan int, 1)}

@@ -1,0 +1,171 @@
+package testserver
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesameid/sesame/internal/account"
+	"github.com/sesameid/sesame/internal/app"
+	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/config"
+	"github.com/sesameid/sesame/internal/localsvc"
+	"github.com/sesameid/sesame/internal/login"
+	"github.com/sesameid/sesame/internal/secret"
+	"github.com/sesameid/sesame/internal/testenv"
+)
+
+// MasterKey is the tests' master key: base64 of "sesame-test-master-key-32-bytes!".
+const MasterKey = "c2VzYW1lLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE="
+
+// Seeded credentials.
+const (
+	Email    = "ada@example.com"
+	Password = "correct horse battery staple"
+	WebCB    = "https://rp.example/cb"
+	WebBye   = "https://rp.example/bye"
+)
+
+// Clock is a fixed clock a test moves by hand.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Client is a registered client as the relying party knows it.
+type Client struct{ ID, Secret string }
+
+// Harness is Sesame's HTTP handler, built by app.New as `sesame serve` builds it, over this
+// test's own PostgreSQL database and Redis key prefix, with a fixed clock, behind an
+// httptest server whose URL is the issuer. It is seeded with the organization "acme", the
+// user Email/Password and a confidential client Web (redirect WebCB, post-logout WebBye).
+type Harness struct {
+	URL      string // the issuer
+	Server   *httptest.Server
+	Clock    *Clock
+	Logs     *testenv.SyncBuffer
+	Services *app.Services
+	Logins   *login.Service
+	UserID   string
+	Web      Client
+	redis    *localsvc.Redis // set with Options.OwnRedis
+}
+
+// Options tune a Harness.
+type Options struct {
+	Steps    []login.Step // login steps after the password (app.Options.Steps)
+	OwnRedis bool         // a redis-server for this test alone, which StopRedis stops
+}
+
+// Start builds and serves the handler until the test ends.
+func Start(t testing.TB, o Options) *Harness {
+	t.Helper()
+	h := &Harness{Clock: &Clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, Logs: &testenv.SyncBuffer{}}
+	var handler http.Handler = http.NotFoundHandler()
+	h.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler.ServeHTTP(w, r)
+	}))
+	h.URL = "http://" + h.Server.Listener.Addr().String()
+	redisURL, prefix := testenv.Redis(t)
+	if o.OwnRedis {
+		port, err := localsvc.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.redis = testenv.StartRedis(t, port)
+		redisURL = h.redis.URL()
+	}
+	env := map[string]string{
+		"SESAME_ISSUER": h.URL, "SESAME_DATABASE_URL": testenv.PostgresURL(t), "SESAME_REDIS_URL": redisURL,
+		"SESAME_REDIS_KEY_PREFIX": prefix, "SESAME_MASTER_KEY": MasterKey,
+	}
+	fs := flag.NewFlagSet("harness", flag.ContinueOnError)
+	l := config.Bind(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := l.Load(func(k string) string { return env[k] }, config.NeedServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(h.Logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := app.New(context.Background(), cfg, log, app.Options{Now: h.Clock.Now, Steps: o.Steps})
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	t.Cleanup(a.Close)
+	h.Services, h.Logins = a.Services, a.Logins
+	handler = a.Handler
+	h.Server.Start()
+	t.Cleanup(h.Server.Close)
+	h.seed(t)
+	return h
+}
+
+func (h *Harness) seed(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	o, err := h.Services.Orgs.Create(ctx, "Acme", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := h.Services.Users.Create(ctx, account.NewUser{OrgID: o.ID, Email: Email, Name: "Ada Lovelace", Password: secret.New(Password)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.UserID = u.ID.String()
+	h.Web = h.Register(t, client.NewClient{OrgID: o.ID, Name: "Web", RedirectURIs: []string{WebCB}, PostLogoutRedirectURIs: []string{WebBye}})
+}
+
+// Register registers a client in the seeded organization (in.OrgID is filled in when zero).
+func (h *Harness) Register(t testing.TB, in client.NewClient) Client {
+	t.Helper()
+	ctx := context.Background()
+	if in.OrgID == [16]byte{} {
+		o, err := h.Services.Orgs.BySlug(ctx, "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.OrgID = o.ID
+	}
+	c, sec, err := h.Services.Clients.Register(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Client{ID: c.ClientID, Secret: sec.Reveal()}
+}
+
+// StopRedis stops the test's own redis-server (Options.OwnRedis): Sesame's Redis is down.
+func (h *Harness) StopRedis(t testing.TB) {
+	t.Helper()
+	if h.redis == nil {
+		t.Fatal("StopRedis needs Options.OwnRedis")
+	}
+	if err := h.redis.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// String names the harness in failure messages.
+func (h *Harness) String() string { return fmt.Sprintf("sesame at %s", h.URL) }
