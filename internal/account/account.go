@@ -16,13 +16,6 @@ import (
 	"github.com/sesameid/sesame/internal/secret"
 )
 
-// Errors callers branch on.
-var (
-	ErrNotFound   = kind.New(kind.NotFound, "user not found")
-	ErrEmailTaken = kind.New(kind.Conflict, "email already registered")
-	ErrInvalid    = kind.New(kind.Invalid, "invalid user")
-)
-
 // PolicyError says which password rule a password broke.
 type PolicyError struct{ Rule, Message string }
 
@@ -53,6 +46,13 @@ type User struct {
 	PasswordHash  string // argon2id PHC string; "" for a user without a password
 	CreatedAt     time.Time
 }
+
+// Errors callers branch on.
+var (
+	ErrNotFound   = kind.New(kind.NotFound, "user not found")
+	ErrEmailTaken = kind.New(kind.Conflict, "email already registered")
+	ErrInvalid    = kind.New(kind.Invalid, "invalid user")
+)
 
 // Store is the persistence the Service needs.
 type Store interface {

@@ -186,36 +186,29 @@ func TestImportRules(t *testing.T) {
 // The rules above are only as good as their ability to refuse: each case is an import that
 // must be refused, and one that must pass.
 func TestImportRulesRefuse(t *testing.T) {
-	for _, tt := range []struct {
-		pkg, imp string
-		test     bool
-		refused  bool
-	}{
-		{"internal/login", "net/http", false, true},
-		{"internal/login", "net/http", true, true},
-		{"internal/account", "github.com/jackc/pgx/v5", false, true},
-		{"internal/token", "github.com/redis/go-redis/v9", false, true},
-		{"internal/signing", "github.com/zitadel/oidc/v3/pkg/op", false, true},
-		{"internal/org", mod + "internal/account", false, true},
-		{"internal/login", mod + "internal/account", false, false},
-		{"internal/login", mod + "internal/store/redis", true, true},
-		{"internal/login", mod + "internal/testenv", true, false},
-		{"internal/web", mod + "internal/oidcop", false, true},
-		{"internal/web", mod + "internal/store/redis", false, true},
-		{"internal/web", mod + "internal/app", true, false},
-		{"internal/web", mod + "internal/app", false, true},
-		{"internal/httpx", mod + "internal/web", false, true},
-		{"internal/store/redis", mod + "internal/httpx", false, true},
-		{"internal/cli", mod + "internal/store/postgres", false, true},
-		{"internal/cli", mod + "internal/oidcop", false, true},
-		{"internal/kind", "errors", false, false},
-		{"internal/kind", mod + "internal/secret", false, true},
-		{"internal/oidcop", mod + "internal/testenv", false, true},
-		{"cmd/sesame", mod + "internal/app", false, true},
-	} {
-		why := rule(tt.pkg, layers[tt.pkg], tt.imp, tt.test)
-		if (why != "") != tt.refused {
-			t.Errorf("rule(%s imports %s, test=%v) = %q, want refused=%v", tt.pkg, tt.imp, tt.test, why, tt.refused)
+	// For each package, imports to try: "+" must pass, "-" must be refused; a "test:"
+	// prefix tries the import from the package's tests.
+	cases := map[string][]string{
+		"internal/login":       {"-net/http", "-test:net/http", "+" + mod + "internal/account", "-test:" + mod + "internal/store/redis", "+test:" + mod + "internal/testenv"},
+		"internal/account":     {"-github.com/jackc/pgx/v5"},
+		"internal/token":       {"-github.com/redis/go-redis/v9"},
+		"internal/signing":     {"-github.com/zitadel/oidc/v3/pkg/op"},
+		"internal/org":         {"-" + mod + "internal/account"},
+		"internal/web":         {"-" + mod + "internal/oidcop", "-" + mod + "internal/store/redis", "+test:" + mod + "internal/app", "-" + mod + "internal/app"},
+		"internal/httpx":       {"-" + mod + "internal/web"},
+		"internal/store/redis": {"-" + mod + "internal/httpx"},
+		"internal/cli":         {"-" + mod + "internal/store/postgres", "-" + mod + "internal/oidcop"},
+		"internal/kind":        {"+errors", "-" + mod + "internal/secret"},
+		"internal/oidcop":      {"-" + mod + "internal/testenv"},
+		"cmd/sesame":           {"-" + mod + "internal/app"},
+	}
+	for pkg, imps := range cases {
+		for _, c := range imps {
+			want, imp := c[0] == '-', c[1:]
+			imp, test := strings.CutPrefix(imp, "test:")
+			if why := rule(pkg, layers[pkg], imp, test); (why != "") != want {
+				t.Errorf("rule(%s imports %s, test=%v) = %q, want refused=%v", pkg, imp, test, why, want)
+			}
 		}
 	}
 }

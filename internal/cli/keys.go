@@ -51,21 +51,13 @@ func (e *env) keys(args []string) error {
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			rows := make([]keyJSON, len(list))
-			for i, k := range list {
-				rows[i] = keyOut(k)
-			}
-			return writeJSON(e.stdout, rows)
-		}
-		text := make([][]string, len(list))
-		for i, k := range list {
-			retired := "-"
-			if k.RetiredAt != nil {
-				retired = k.RetiredAt.UTC().Format(time.RFC3339)
-			}
-			text[i] = []string{k.KID, k.Alg, k.NotBefore.UTC().Format(time.RFC3339), retired}
-		}
-		return table(e.stdout, []string{"KID", "ALG", "NOT_BEFORE", "RETIRED_AT"}, text)
+		return printList(e.stdout, *asJSON, list, keyOut, []string{"KID", "ALG", "NOT_BEFORE", "RETIRED_AT"},
+			func(k signing.Key) []string {
+				retired := "-"
+				if k.RetiredAt != nil {
+					retired = k.RetiredAt.UTC().Format(time.RFC3339)
+				}
+				return []string{k.KID, k.Alg, k.NotBefore.UTC().Format(time.RFC3339), retired}
+			})
 	})
 }

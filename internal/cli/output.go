@@ -56,19 +56,24 @@ func listInOrg[T, J any](e *env, name string, args []string, fetch func(*app.Ser
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			js := make([]J, len(items))
-			for i, it := range items {
-				js[i] = out(it)
-			}
-			return writeJSON(e.stdout, js)
-		}
-		rows := make([][]string, len(items))
-		for i, it := range items {
-			rows[i] = row(it)
-		}
-		return table(e.stdout, header, rows)
+		return printList(e.stdout, *asJSON, items, out, header, row)
 	})
+}
+
+// printList prints items as a JSON array of out(item), or as a table of row(item) under header.
+func printList[T, J any](w io.Writer, asJSON bool, items []T, out func(T) J, header []string, row func(T) []string) error {
+	if asJSON {
+		js := make([]J, len(items))
+		for i, it := range items {
+			js[i] = out(it)
+		}
+		return writeJSON(w, js)
+	}
+	rows := make([][]string, len(items))
+	for i, it := range items {
+		rows[i] = row(it)
+	}
+	return table(w, header, rows)
 }
 
 // The --json output types: the CLI's contract with scripts, apart from the domain types so
@@ -86,9 +91,14 @@ func orgOut(o org.Organization) orgJSON {
 	return orgJSON{ID: o.ID, Name: o.Name, Slug: o.Slug, CreatedAt: o.CreatedAt}
 }
 
+// inOrgJSON names an object of an organization.
+type inOrgJSON struct {
+	ID    uuid.UUID `json:"id"`
+	OrgID uuid.UUID `json:"org_id"`
+}
+
 type userJSON struct {
-	ID            uuid.UUID `json:"id"`
-	OrgID         uuid.UUID `json:"org_id"`
+	inOrgJSON
 	Email         string    `json:"email"`
 	EmailVerified bool      `json:"email_verified"`
 	Name          string    `json:"name"`
@@ -97,13 +107,12 @@ type userJSON struct {
 }
 
 func userOut(u account.User) userJSON {
-	return userJSON{ID: u.ID, OrgID: u.OrgID, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
+	return userJSON{inOrgJSON: inOrgJSON{u.ID, u.OrgID}, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
 		Status: string(u.Status), CreatedAt: u.CreatedAt}
 }
 
 type clientJSON struct {
-	ID                     uuid.UUID     `json:"id"`
-	OrgID                  uuid.UUID     `json:"org_id"`
+	inOrgJSON
 	ClientID               string        `json:"client_id"`
 	Name                   string        `json:"name"`
 	Type                   string        `json:"type"`
@@ -119,7 +128,7 @@ type clientJSON struct {
 }
 
 func clientOut(c client.Client) clientJSON {
-	return clientJSON{ID: c.ID, OrgID: c.OrgID, ClientID: c.ClientID, Name: c.Name, Type: string(c.Type),
+	return clientJSON{inOrgJSON: inOrgJSON{c.ID, c.OrgID}, ClientID: c.ClientID, Name: c.Name, Type: string(c.Type),
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, GrantTypes: c.GrantTypes,
 		AccessTokenFormat: c.AccessTokenFormat, AccessTokenTTL: c.AccessTokenTTL, IDTokenTTL: c.IDTokenTTL,
 		RefreshIdleTTL: c.RefreshIdleTTL, RefreshAbsoluteTTL: c.RefreshAbsoluteTTL, CreatedAt: c.CreatedAt}

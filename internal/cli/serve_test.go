@@ -42,16 +42,7 @@ func startServer(t *testing.T, env map[string]string, args ...string) *testserve
 
 func getJSON(t *testing.T, url string) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatalf("GET %s: body is not JSON: %v", url, err)
-	}
-	return resp.StatusCode, body
+	return testserver.GetJSON(t, url)
 }
 
 func TestServeRefusesPendingMigrations(t *testing.T) {

@@ -18,14 +18,6 @@ import (
 	"github.com/sesameid/sesame/internal/secret"
 )
 
-// Errors callers branch on.
-var (
-	ErrNotFound = kind.New(kind.NotFound, "client not found")
-	ErrInvalid  = kind.New(kind.Invalid, "invalid client")
-	// ErrRedirectURI: an authorization request named a redirect URI the client has not registered.
-	ErrRedirectURI = kind.New(kind.Invalid, "redirect URI not registered for the client")
-)
-
 // Type is confidential (holds a secret) or public (a native or browser app that cannot).
 type Type string
 
@@ -56,6 +48,14 @@ type Client struct {
 	Lifetimes
 	CreatedAt time.Time
 }
+
+// Errors callers branch on.
+var (
+	ErrNotFound = kind.New(kind.NotFound, "client not found")
+	ErrInvalid  = kind.New(kind.Invalid, "invalid client")
+	// ErrRedirectURI: an authorization request named a redirect URI the client has not registered.
+	ErrRedirectURI = kind.New(kind.Invalid, "redirect URI not registered for the client")
+)
 
 // Access token formats.
 const (

@@ -13,19 +13,12 @@ import (
 
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/testenv"
+	"github.com/sesameid/sesame/internal/testserver"
 )
 
 func getDoc(t *testing.T, url string) map[string]any {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var m map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
-		t.Fatal(err)
-	}
+	_, m := testserver.GetJSON(t, url)
 	return m
 }
 

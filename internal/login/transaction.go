@@ -15,18 +15,6 @@ import (
 	"github.com/sesameid/sesame/internal/secret"
 )
 
-// Errors callers branch on.
-var (
-	// ErrExpired: the transaction does not exist (expired, finished, or never started).
-	ErrExpired = kind.New(kind.NotFound, "login transaction expired or unknown")
-	// ErrOtherBrowser: the transaction was started by another browser.
-	ErrOtherBrowser = kind.New(kind.Forbidden, "login transaction bound to another browser")
-	// ErrOutOfOrder: a step was attempted before the steps it depends on, or again.
-	ErrOutOfOrder = kind.New(kind.Conflict, "login step out of order")
-	// ErrBadCSRF: a step's form did not carry the transaction's CSRF token.
-	ErrBadCSRF = kind.New(kind.Forbidden, "login form token mismatch")
-)
-
 // TransactionLifetime bounds a pending login (the user's time to sign in).
 const TransactionLifetime = 30 * time.Minute
 
@@ -84,6 +72,18 @@ type Transaction struct {
 	Passed   []Step
 	AuthTime time.Time // when the first step that identified the user passed
 }
+
+// Errors callers branch on.
+var (
+	// ErrExpired: the transaction does not exist (expired, finished, or never started).
+	ErrExpired = kind.New(kind.NotFound, "login transaction expired or unknown")
+	// ErrOtherBrowser: the transaction was started by another browser.
+	ErrOtherBrowser = kind.New(kind.Forbidden, "login transaction bound to another browser")
+	// ErrOutOfOrder: a step was attempted before the steps it depends on, or again.
+	ErrOutOfOrder = kind.New(kind.Conflict, "login step out of order")
+	// ErrBadCSRF: a step's form did not carry the transaction's CSRF token.
+	ErrBadCSRF = kind.New(kind.Forbidden, "login form token mismatch")
+)
 
 // Has reports whether step s has passed.
 func (t Transaction) Has(s Step) bool { return slices.Contains(t.Passed, s) }

@@ -15,13 +15,6 @@ import (
 	"github.com/sesameid/sesame/internal/kind"
 )
 
-// Errors callers branch on.
-var (
-	ErrNotFound  = kind.New(kind.NotFound, "organization not found")
-	ErrSlugTaken = kind.New(kind.Conflict, "organization slug already taken")
-	ErrInvalid   = kind.New(kind.Invalid, "invalid organization")
-)
-
 // Organization is a tenant.
 type Organization struct {
 	ID        uuid.UUID
@@ -46,6 +39,13 @@ type Service struct {
 func NewService(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now}
 }
+
+// Errors callers branch on.
+var (
+	ErrNotFound  = kind.New(kind.NotFound, "organization not found")
+	ErrSlugTaken = kind.New(kind.Conflict, "organization slug already taken")
+	ErrInvalid   = kind.New(kind.Invalid, "invalid organization")
+)
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 

@@ -4,6 +4,7 @@ package testserver
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -68,4 +69,19 @@ func (s *Server) Stop(t testing.TB) {
 			t.Error("serve did not stop within 30s of cancellation")
 		}
 	})
+}
+
+// GetJSON fetches url and decodes its JSON object body.
+func GetJSON(t testing.TB, url string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("GET %s: body is not JSON: %v", url, err)
+	}
+	return resp.StatusCode, body
 }

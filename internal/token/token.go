@@ -13,13 +13,6 @@ import (
 	"github.com/sesameid/sesame/internal/kind"
 )
 
-// Errors callers branch on.
-var (
-	ErrNotFound = kind.New(kind.NotFound, "token not found or expired")
-	// ErrReused: a single-use value (code, refresh token) was presented again.
-	ErrReused = kind.New(kind.Conflict, "token already used")
-)
-
 // Lifetimes fixed by the protocol rules Sesame follows.
 const (
 	// CodeLifetime bounds an authorization code (RFC 6749 §4.1.2 recommends at most 10 minutes).
@@ -46,6 +39,13 @@ type Authorization struct {
 	ACR                 string
 	Lifetimes           client.Lifetimes // the client's, as they were at /authorize
 }
+
+// Errors callers branch on.
+var (
+	ErrNotFound = kind.New(kind.NotFound, "token not found or expired")
+	// ErrReused: a single-use value (code, refresh token) was presented again.
+	ErrReused = kind.New(kind.Conflict, "token already used")
+)
 
 // AccessToken is what Sesame remembers of an access token it issued, until it expires:
 // introspection and userinfo accept a token only while its record exists.

@@ -1,7 +1,6 @@
 package redis_test
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -13,10 +12,7 @@ import (
 
 // A code is taken once: 50 parallel takes give one authorization and 49 replays naming it.
 func TestTakeCodeOnce(t *testing.T) {
-	t.Parallel()
-	s := store(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	s, ctx, _ := fixture(t)
 	a := token.Authorization{GrantID: "grant-1", ClientID: "c", Scopes: []string{"openid"}, UserID: "u", AMR: []string{"pwd"}}
 	if err := s.IssueCode(ctx, "the-code", a, false); err != nil {
 		t.Fatal(err)
@@ -62,10 +58,7 @@ func TestTakeCodeOnce(t *testing.T) {
 // Issuing the code of a stored transaction consumes the transaction in the same step: of
 // two callbacks racing, one issues a code and the other finds the transaction gone.
 func TestIssueCodeConsumesTransaction(t *testing.T) {
-	t.Parallel()
-	s := store(t)
-	ctx := context.Background()
-	now := time.Now()
+	s, ctx, now := fixture(t)
 	tx := login.Transaction{ID: "tx-1", CSRF: "c", CreatedAt: now, UserID: "u", Passed: []login.Step{login.StepPassword}}
 	if err := s.CreateTransaction(ctx, tx, now.Add(time.Minute), now); err != nil {
 		t.Fatal(err)

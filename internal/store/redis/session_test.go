@@ -14,9 +14,12 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-func store(t *testing.T) *redis.Store {
-	s, _ := storeAndKeys(t)
-	return s
+// fixture starts a parallel test with a store of its own, a 30 s deadline and the time.
+func fixture(t *testing.T) (*redis.Store, context.Context, time.Time) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return testenv.RedisStore(t), ctx, time.Now()
 }
 
 // storeAndKeys returns a store and a function counting its keys matching pattern.
@@ -52,10 +55,7 @@ func newSession(t *testing.T, s *redis.Store, id, user string, now time.Time) lo
 
 // Sessions end after the idle limit unused, and after the absolute limit however used.
 func TestSessionLifetimes(t *testing.T) {
-	t.Parallel()
-	s := store(t)
-	ctx := context.Background()
-	now := time.Now()
+	s, ctx, now := fixture(t)
 	newSession(t, s, "idle", "u", now)
 	if _, err := s.TouchSession(ctx, "idle", now.Add(61*time.Minute), lt); !errors.Is(err, login.ErrExpired) {
 		t.Errorf("touch after 61 min idle: %v, want ErrExpired", err)
@@ -125,10 +125,7 @@ func TestTouchNeverResurrects(t *testing.T) {
 
 // A new session replaces the browser's old one; ending all of a user's sessions ends them all.
 func TestSessionReplaceAndEndAll(t *testing.T) {
-	t.Parallel()
-	s := store(t)
-	ctx := context.Background()
-	now := time.Now()
+	s, ctx, now := fixture(t)
 	old := newSession(t, s, "old", "ada", now)
 	fresh := login.Session{ID: "fresh", UserID: "ada", AuthTime: now, CreatedAt: now, LastSeen: now}
 	if err := s.CreateSession(ctx, fresh, old.ID, lt); err != nil {

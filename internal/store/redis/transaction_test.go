@@ -1,7 +1,6 @@
 package redis_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,10 +15,8 @@ import (
 
 // A transaction round-trips through its record unchanged.
 func TestTransactionRoundTrip(t *testing.T) {
-	t.Parallel()
-	s := store(t)
-	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	s, ctx, now := fixture(t)
+	now = now.UTC().Truncate(time.Millisecond)
 	maxAge := uint(30)
 	want := login.Transaction{
 		ID: "tx-rt",
@@ -48,11 +45,7 @@ func TestTransactionRoundTrip(t *testing.T) {
 // 50 concurrent updates of one transaction all land: none is lost to a read-modify-write
 // race. An updater's error aborts its update, and a missing transaction is never created.
 func TestUpdateTransactionAtomic(t *testing.T) {
-	t.Parallel()
-	s := store(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	now := time.Now()
+	s, ctx, now := fixture(t)
 	if err := s.CreateTransaction(ctx, login.Transaction{ID: "tx-up", CreatedAt: now}, now.Add(time.Minute), now); err != nil {
 		t.Fatal(err)
 	}
