@@ -84,10 +84,14 @@ func writeOAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.WriteJSON(w, status, map[string]string{"error": code, "error_description": desc, "request_id": httpx.RequestID(r.Context())})
 }
 
-// protocol adapts a Sesame handler on a JSON protocol route.
+// protocol adapts a Sesame handler on a JSON protocol route: a request scope, no-store,
+// and its error answered by writeOAuthError.
 func (p *Provider) protocol(h httpx.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		ctx, _ := withScope(r.Context())
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		if err := h(w, r.WithContext(ctx)); err != nil {
 			writeOAuthError(w, r, err)
 		}
 	})
@@ -95,7 +99,7 @@ func (p *Provider) protocol(h httpx.HandlerFunc) http.Handler {
 
 var errOpFailed = errors.New("op answered a server error")
 
-// guard wraps one of op's JSON endpoints (token, introspection, revocation, userinfo):
+// guard wraps one of op's JSON endpoints (token, revocation, userinfo):
 // a request scope for the storage bridge; Cache-Control: no-store on every answer (RFC 6749
 // §5.1); WWW-Authenticate on a 401 (RFC 6749 §5.2); and Sesame's own error in place of op's
 // when op answered 5xx (op puts the internal error's text in error_description) or when a

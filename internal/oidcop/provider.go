@@ -63,6 +63,7 @@ type AccessTokens interface {
 // Refresh issues, rotates and revokes refresh-token families (token.Refresh).
 type Refresh interface {
 	Lookup(ctx context.Context, value string) (token.RefreshToken, error)
+	Inspect(ctx context.Context, value string) (token.RefreshToken, error)
 	Start(ctx context.Context, a token.Authorization) (secret.Secret, token.RefreshToken, error)
 	Rotate(ctx context.Context, current token.RefreshToken, idle time.Duration) (secret.Secret, token.RefreshToken, error)
 	RevokeFamily(ctx context.Context, t token.RefreshToken) error
@@ -172,7 +173,7 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+PathAuthorize, page(p.authorize))
 	mux.Handle("GET "+PathCallback, page(p.callback))
 	mux.Handle("POST "+PathToken, p.guard(offeredGrantsOnly(opH)))
-	mux.Handle("POST "+PathIntrospect, p.guard(opH))
+	mux.Handle("POST "+PathIntrospect, cors.New(corsOptions).Handler(p.protocol(p.introspect)))
 	mux.Handle("POST "+PathRevoke, p.guard(opH))
 	mux.Handle("GET "+PathUserinfo, p.guard(opH))
 	mux.Handle("POST "+PathUserinfo, p.guard(opH))

@@ -21,9 +21,8 @@ func (s *Storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 
 // SetUserinfoFromToken answers userinfo for a live, unrevoked access token.
 func (s *Storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
-	t, err := s.d.Access.AccessToken(ctx, tokenID)
-	if err != nil || t.Subject != subject {
-		scopeOf(ctx).note(err)
+	t, err := s.liveAccessToken(ctx, tokenID, subject)
+	if err != nil {
 		return oidc.ErrAccessDenied().WithDescription("access token is invalid, expired or revoked")
 	}
 	return s.fillUserinfo(ctx, info, subject, t.Scopes)
@@ -54,16 +53,14 @@ func (s *Storage) fillUserinfo(ctx context.Context, info *oidc.UserInfo, subject
 
 var errInactive = errors.New("inactive token")
 
-// SetIntrospectionFromToken answers introspection for a live, unrevoked access token.
+// SetIntrospectionFromToken answers op's introspection for a live, unrevoked access token
+// (Sesame's own introspection endpoint, introspect.go, uses the same lookup).
 func (s *Storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, _ string) error {
-	t, err := s.d.Access.AccessToken(ctx, tokenID)
-	if err != nil || t.Subject != subject {
-		scopeOf(ctx).note(err)
+	t, err := s.liveAccessToken(ctx, tokenID, subject)
+	if err != nil {
 		return errInactive
 	}
-	resp.Subject, resp.ClientID, resp.Scope = t.Subject, t.ClientID, t.Scopes
-	resp.Audience, resp.Expiration, resp.JWTID = t.Audience, oidc.FromTime(t.ExpiresAt), t.ID
-	resp.TokenType = oidc.BearerToken
+	fillIntrospection(resp, t)
 	return nil
 }
 
