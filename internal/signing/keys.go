@@ -132,8 +132,10 @@ func (k *Keys) Generate(alg string, notBefore time.Time) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
+	// PostgreSQL keeps microseconds: what Generate returns is what the store will hold.
 	return Key{
-		KID: pub.KeyID, Alg: alg, PublicJWK: pubJSON, NotBefore: notBefore, CreatedAt: k.now(),
+		KID: pub.KeyID, Alg: alg, PublicJWK: pubJSON, NotBefore: notBefore.Truncate(time.Microsecond),
+		CreatedAt: k.now().Truncate(time.Microsecond),
 		Sealed: k.seal.Seal(der, sealContext(pub.KeyID)),
 	}, nil
 }

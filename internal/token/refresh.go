@@ -93,10 +93,7 @@ func (r *Refresh) Rotate(ctx context.Context, current RefreshToken, idle time.Du
 	value := secret.Token()
 	next := current
 	next.ID, next.Hash = uuid.New(), secret.Digest(value.Reveal())
-	next.ExpiresAt = now.Add(idle)
-	if next.ExpiresAt.After(current.FamilyExpiresAt) {
-		next.ExpiresAt = current.FamilyExpiresAt
-	}
+	next.ExpiresAt = now.Add(idle) // the store caps it at the family's absolute expiry
 	next.RotatedAt, next.RevokedAt = nil, nil
 	next, err := r.store.RotateRefreshToken(ctx, current.Hash, next, now)
 	if errors.Is(err, ErrReused) {
