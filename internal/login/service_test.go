@@ -21,24 +21,6 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // t0 is where every test clock starts: whole milliseconds, as the session store keeps them.
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// clock is a test clock: fixed until the test moves it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 var (
 	twoSteps = login.Config{
 		Policy:   login.Policy{Steps: []login.Step{login.StepPassword, stepExtra}},
@@ -60,10 +42,10 @@ type stores interface {
 
 // newService returns a Service over this test's own Redis keys, on a clock at t0, and
 // the store under it.
-func newService(t *testing.T, cfg login.Config) (*login.Service, *clock, stores) {
+func newService(t *testing.T, cfg login.Config) (*login.Service, *testenv.Clock, stores) {
 	t.Helper()
 	st := testenv.RedisStore(t)
-	c := &clock{now: t0}
+	c := testenv.NewClock(t0)
 	return login.NewService(st, st, cfg, c.Now), c, st
 }
 

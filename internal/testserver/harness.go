@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,26 +32,6 @@ const (
 	WebBye   = "https://rp.example/bye"
 )
 
-// Clock is a fixed clock a test moves by hand.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // Client is a registered client as the relying party knows it.
 type Client struct{ ID, Secret string }
 
@@ -63,7 +42,7 @@ type Client struct{ ID, Secret string }
 type Harness struct {
 	URL      string // the issuer
 	Server   *httptest.Server
-	Clock    *Clock
+	Clock    *testenv.Clock
 	Logs     *testenv.SyncBuffer
 	Services *app.Services
 	Logins   *login.Service
@@ -81,7 +60,7 @@ type Options struct {
 // Start builds and serves the handler until the test ends.
 func Start(t testing.TB, o Options) *Harness {
 	t.Helper()
-	h := &Harness{Clock: &Clock{t: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, Logs: &testenv.SyncBuffer{}}
+	h := &Harness{Clock: testenv.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)), Logs: &testenv.SyncBuffer{}}
 	var handler http.Handler = http.NotFoundHandler()
 	h.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handler.ServeHTTP(w, r)

@@ -34,27 +34,10 @@ const (
 	refreshAbsolute = 2 * time.Hour
 )
 
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 type refreshEnv struct {
 	pool    *pgxpool.Pool
 	store   *postgres.Store
-	clock   *testClock
+	clock   *testenv.Clock
 	refresh *token.Refresh
 	auth    token.Authorization // for grant-1, with the test client's lifetimes
 }
@@ -82,7 +65,7 @@ func newRefreshEnv(t *testing.T) *refreshEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &testClock{now: rt0}
+	clk := testenv.NewClock(rt0)
 	return &refreshEnv{
 		pool: pool, store: st, clock: clk, refresh: token.NewRefresh(st, clk.Now),
 		auth: token.Authorization{
