@@ -48,9 +48,10 @@ func (p *Pages) Render(w http.ResponseWriter, status int, page string, data any)
 	return err
 }
 
-// Redirect sends the browser to target (a URI already checked against a registration) with
-// params added to its query, by 302, with the pages' security headers.
-func (p *Pages) Redirect(w http.ResponseWriter, target string, params url.Values) {
+// Redirect sends the browser to target (Sesame's own path, or a URI already checked against
+// a registration) with params added to its query, with status (302, or 303 after a POST)
+// and the pages' security headers.
+func (p *Pages) Redirect(w http.ResponseWriter, status int, target string, params url.Values) {
 	if len(params) > 0 {
 		sep := "?"
 		if strings.Contains(target, "?") {
@@ -60,7 +61,7 @@ func (p *Pages) Redirect(w http.ResponseWriter, target string, params url.Values
 	}
 	p.SecurityHeaders(w.Header())
 	w.Header().Set("Location", target)
-	w.WriteHeader(http.StatusFound)
+	w.WriteHeader(status)
 }
 
 // ErrorPage is the data of error.html.

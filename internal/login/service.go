@@ -110,8 +110,9 @@ type Identity struct {
 // Pass records that step passed for transaction id, atomically: the transaction must be
 // bound to bindingCookie and step must be what Next names now (ErrOutOfOrder otherwise,
 // so a step cannot be skipped, run early or run twice). who, when not nil, is the user the
-// step identified; the first step that identifies a user sets auth_time, and a later step
-// may not change the user (ErrOutOfOrder).
+// step identified; the first step that identifies a user sets auth_time, a later step may
+// not change the user (ErrOutOfOrder), and when the request's id_token_hint named a user,
+// nobody else may pass (ErrNotHintedUser).
 func (s *Service) Pass(ctx context.Context, id, bindingCookie string, step Step, who *Identity) (Transaction, error) {
 	if step == Done {
 		return Transaction{}, ErrOutOfOrder
@@ -126,6 +127,8 @@ func (s *Service) Pass(ctx context.Context, id, bindingCookie string, step Step,
 		}
 		if who != nil {
 			switch {
+			case t.Request.HintSubject != "" && who.UserID != t.Request.HintSubject:
+				return t, ErrNotHintedUser
 			case t.UserID == "":
 				t.UserID, t.OrgID, t.AuthTime = who.UserID, who.OrgID, now
 			case t.UserID != who.UserID:

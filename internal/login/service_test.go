@@ -496,3 +496,26 @@ func TestEndSessions(t *testing.T) {
 		t.Errorf("after EndUserSessions(ada): Session(bob's) = %+v, %v; want bob's session live", got, err)
 	}
 }
+
+// When the relying party's id_token_hint names a user, only that user passes a step.
+func TestPassHintedUser(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newService(t, twoSteps)
+	ctx := context.Background()
+	tx, err := s.Begin(login.Request{ClientID: "c", HintSubject: "ada"}, login.Client{}, "cookie-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pass(ctx, tx.ID, "cookie-a", login.StepPassword, &login.Identity{UserID: "bob"}); !errors.Is(err, login.ErrNotHintedUser) {
+		t.Errorf("Pass as bob with a hint naming ada = %v, want ErrNotHintedUser", err)
+	}
+	if got := read(t, s, tx.ID, "cookie-a"); got.UserID != "" || len(got.Passed) != 0 {
+		t.Errorf("a refused user changed the transaction: %+v", got)
+	}
+	if got, err := s.Pass(ctx, tx.ID, "cookie-a", login.StepPassword, &login.Identity{UserID: "ada"}); err != nil || got.UserID != "ada" {
+		t.Errorf("Pass as the hinted user = %+v, %v", got, err)
+	}
+}

@@ -83,6 +83,9 @@ var (
 	ErrOutOfOrder = kind.New(kind.Conflict, "login step out of order")
 	// ErrBadCSRF: a step's form did not carry the transaction's CSRF token.
 	ErrBadCSRF = kind.New(kind.Forbidden, "login form token mismatch")
+	// ErrNotHintedUser: the relying party named a user (id_token_hint) and another one signed
+	// in (OpenID Connect Core §3.1.2.1).
+	ErrNotHintedUser = kind.New(kind.Forbidden, "signed-in user is not the one the id_token_hint names")
 )
 
 // Has reports whether step s has passed.

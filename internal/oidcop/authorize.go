@@ -180,6 +180,6 @@ func (p *Provider) authResponse(w http.ResponseWriter, r *http.Request, redirect
 			Params      []formParam
 		}{redirectURI, fields})
 	}
-	p.d.Pages.Redirect(w, redirectURI, params)
+	p.d.Pages.Redirect(w, http.StatusFound, redirectURI, params)
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 
 var (
 	errUnreadableForm = kind.New(kind.Invalid, "form unreadable")
+	// errCrossOrigin: Go's cross-origin protection refused a state-changing request.
+	errCrossOrigin = kind.New(kind.Forbidden, "cross-origin request refused")
 	// errNoPage: the policy names a step this server has no page for (a configuration error).
 	errNoPage = errors.New("no page for the next login step")
 )
@@ -34,7 +36,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
 	case login.StepPassword:
 		return h.renderLogin(w, tx, tx.Request.LoginHint, "")
 	case login.Done:
-		http.Redirect(w, r, h.CallbackPath+"?id="+url.QueryEscape(tx.ID), http.StatusFound)
+		h.Pages.Redirect(w, http.StatusFound, h.CallbackPath, url.Values{"id": {tx.ID}})
 		return nil
 	}
 	return errNoPage
@@ -94,6 +96,6 @@ func (h *Handler) advance(w http.ResponseWriter, r *http.Request, tx login.Trans
 		h.Pages.SetCookie(w, httpx.SessionCookie, sess.ID, 0)
 		next = h.CallbackPath
 	}
-	http.Redirect(w, r, next+"?id="+url.QueryEscape(tx.ID), http.StatusSeeOther)
+	h.Pages.Redirect(w, http.StatusSeeOther, next, url.Values{"id": {tx.ID}})
 	return nil
 }

@@ -51,7 +51,7 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) error {
 	if s := r.Form.Get("state"); s != "" {
 		params.Set("state", s)
 	}
-	h.Pages.Redirect(w, target, params)
+	h.Pages.Redirect(w, http.StatusFound, target, params)
 	return nil
 }
 

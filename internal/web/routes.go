@@ -57,8 +57,9 @@ type Handler struct {
 
 // Routes registers the pages on mux.
 func (h *Handler) Routes(mux *http.ServeMux) {
-	cop := http.NewCrossOriginProtection()
 	page := h.Pages.Handle
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(page(func(http.ResponseWriter, *http.Request) error { return errCrossOrigin }))
 	mux.Handle("GET "+PathLogin, page(h.loginPage))
 	mux.Handle("POST "+PathLogin, cop.Handler(page(h.loginSubmit)))
 	mux.Handle("GET "+PathEndSession, page(h.endSession))
