@@ -136,7 +136,7 @@ func (k *Keys) Generate(alg string, notBefore time.Time) (Key, error) {
 	return Key{
 		KID: pub.KeyID, Alg: alg, PublicJWK: pubJSON, NotBefore: notBefore.Truncate(time.Microsecond),
 		CreatedAt: k.now().Truncate(time.Microsecond),
-		Sealed: k.seal.Seal(der, sealContext(pub.KeyID)),
+		Sealed:    k.seal.Seal(der, sealContext(pub.KeyID)),
 	}, nil
 }
 
