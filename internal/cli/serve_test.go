@@ -15,7 +15,7 @@ import (
 	"github.com/sesameid/sesame/internal/testserver"
 )
 
-const testMasterKey = "c2VzYW1lLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE=" // "sesame-test-master-key-32-bytes!"
+const testMasterKey = testserver.MasterKey
 
 type syncBuffer = testenv.SyncBuffer
 

@@ -31,10 +31,10 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 const (
-	testMasterKey = "c2VzYW1lLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE="
-	userEmail     = "ada@example.com"
-	userPassword  = "correct horse battery staple"
-	rpCallback    = "https://rp.example/cb"
+	testMasterKey = testserver.MasterKey
+	userEmail     = testserver.Email
+	userPassword  = testserver.Password
+	rpCallback    = testserver.WebCB
 	rp2Callback   = "https://rp2.example/cb"
 	nativeCB      = "http://127.0.0.1:7777/cb"
 )

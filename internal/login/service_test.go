@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -273,27 +272,17 @@ func TestPassConcurrent(t *testing.T) {
 	tx := begin(t, s, "cookie-a")
 	const n = 50
 	var ok, outOfOrder atomic.Int32
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		ready.Add(1)
-		done.Go(func() {
-			ready.Done()
-			<-start
-			_, err := s.Pass(ctx, tx.ID, "cookie-a", login.StepPassword, ada)
-			switch {
-			case err == nil:
-				ok.Add(1)
-			case errors.Is(err, login.ErrOutOfOrder):
-				outOfOrder.Add(1)
-			default:
-				t.Errorf("Pass %d: %v", i, err)
-			}
-		})
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
+	testenv.Together(n, func(i int) {
+		_, err := s.Pass(ctx, tx.ID, "cookie-a", login.StepPassword, ada)
+		switch {
+		case err == nil:
+			ok.Add(1)
+		case errors.Is(err, login.ErrOutOfOrder):
+			outOfOrder.Add(1)
+		default:
+			t.Errorf("Pass %d: %v", i, err)
+		}
+	})
 	if ok.Load() != 1 || outOfOrder.Load() != n-1 {
 		t.Errorf("%d concurrent Pass: %d succeeded, %d ErrOutOfOrder; want 1 and %d", n, ok.Load(), outOfOrder.Load(), n-1)
 	}

@@ -14,63 +14,48 @@ import (
 )
 
 // Until the client and its redirect URI are known good, an authorization request is
-// answered by Sesame's own error page, never by a redirect to where the request says.
-func TestAuthorizeErrorPage(t *testing.T) {
+// answered by Sesame's own error page, never by a redirect to where the request says; after,
+// a protocol error goes back to the client with iss (RFC 9207) and state, and no code.
+func TestAuthorizeErrors(t *testing.T) {
 	t.Parallel()
 	h := testserver.Start(t, testserver.Options{})
 	_, challenge := pkce()
 	for _, tt := range []struct {
-		name     string
-		change   func(url.Values)
-		wantText string
+		name   string
+		change func(url.Values)
+		page   string // the error page's text, or "" for an error sent to the client
+		oauth  string // the OAuth error sent to the client
 	}{
-		{"unknown client", func(q url.Values) { q.Set("client_id", "no-such-client") }, "Unknown application"},
-		{"no client", func(q url.Values) { q.Del("client_id") }, "Unknown application"},
-		{"unregistered redirect", func(q url.Values) { q.Set("redirect_uri", "https://evil.example/cb") }, "Invalid redirect"},
-		{"redirect with a different path", func(q url.Values) { q.Set("redirect_uri", testserver.WebCB+"/x") }, "Invalid redirect"},
+		{"unknown client", func(q url.Values) { q.Set("client_id", "no-such-client") }, "Unknown application", ""},
+		{"no client", func(q url.Values) { q.Del("client_id") }, "Unknown application", ""},
+		{"unregistered redirect", func(q url.Values) { q.Set("redirect_uri", "https://evil.example/cb") }, "Invalid redirect", ""},
+		{"redirect with a different path", func(q url.Values) { q.Set("redirect_uri", testserver.WebCB+"/x") }, "Invalid redirect", ""},
+		{"no code_challenge", func(q url.Values) { q.Del("code_challenge") }, "", "invalid_request"},
+		{"plain challenge method", func(q url.Values) { q.Set("code_challenge_method", "plain") }, "", "invalid_request"},
+		{"no challenge method", func(q url.Values) { q.Del("code_challenge_method") }, "", "invalid_request"},
+		{"implicit flow", func(q url.Values) { q.Set("response_type", "token") }, "", "unsupported_response_type"},
+		{"no openid scope", func(q url.Values) { q.Set("scope", "email profile") }, "", "invalid_scope"},
+		{"request object", func(q url.Values) { q.Set("request", "eyJhbGciOiJub25lIn0.e30.") }, "", "request_not_supported"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			q := authParams(h.Web.ID, testserver.WebCB, challenge)
 			tt.change(q)
 			r := newBrowser(t, h.URL).get(t, "/authorize?"+q.Encode())
+			if tt.page == "" {
+				got := answered(t, r, testserver.WebCB, h.URL)
+				if got.Get("error") != tt.oauth || got.Has("code") {
+					t.Errorf("redirect parameters %v, want error=%s and no code", got, tt.oauth)
+				}
+				return
+			}
 			if r.status != http.StatusBadRequest || r.location() != "" {
 				t.Fatalf("GET /authorize = %v, want 400 without Location", r)
 			}
-			if !strings.Contains(r.body, tt.wantText) {
-				t.Errorf("error page does not say %q:\n%s", tt.wantText, r.body)
+			if !strings.Contains(r.body, tt.page) {
+				t.Errorf("error page does not say %q:\n%s", tt.page, r.body)
 			}
 			checkPageHeaders(t, r)
-		})
-	}
-}
-
-// Once the client and redirect URI are known good, a protocol error goes back to the
-// client with iss (RFC 9207) and state, and no code.
-func TestAuthorizeProtocolError(t *testing.T) {
-	t.Parallel()
-	h := testserver.Start(t, testserver.Options{})
-	_, challenge := pkce()
-	for _, tt := range []struct {
-		name      string
-		change    func(url.Values)
-		wantError string
-	}{
-		{"no code_challenge", func(q url.Values) { q.Del("code_challenge") }, "invalid_request"},
-		{"plain challenge method", func(q url.Values) { q.Set("code_challenge_method", "plain") }, "invalid_request"},
-		{"no challenge method", func(q url.Values) { q.Del("code_challenge_method") }, "invalid_request"},
-		{"implicit flow", func(q url.Values) { q.Set("response_type", "token") }, "unsupported_response_type"},
-		{"no openid scope", func(q url.Values) { q.Set("scope", "email profile") }, "invalid_scope"},
-		{"request object", func(q url.Values) { q.Set("request", "eyJhbGciOiJub25lIn0.e30.") }, "request_not_supported"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			q := authParams(h.Web.ID, testserver.WebCB, challenge)
-			tt.change(q)
-			got := answered(t, newBrowser(t, h.URL).get(t, "/authorize?"+q.Encode()), testserver.WebCB, h.URL)
-			if got.Get("error") != tt.wantError || got.Has("code") {
-				t.Errorf("redirect parameters %v, want error=%s and no code", got, tt.wantError)
-			}
 		})
 	}
 }

@@ -7,12 +7,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sesameid/sesame/internal/httpx"
 	"github.com/sesameid/sesame/internal/login"
+	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/testserver"
 )
 
@@ -90,32 +90,19 @@ func passConcurrently(t *testing.T, logins *login.Service, id, bind string, n in
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	start := make(chan struct{})
 	errs := make(chan error, n)
-	var ready sync.WaitGroup
-	ready.Add(n)
-	for range n {
-		go func() {
-			ready.Done()
-			<-start
-			_, err := logins.Pass(ctx, id, bind, testStep, nil)
-			errs <- err
-		}()
-	}
-	ready.Wait()
-	close(start)
+	testenv.Together(n, func(int) {
+		_, err := logins.Pass(ctx, id, bind, testStep, nil)
+		errs <- err
+	})
+	close(errs)
 	ok := 0
-	for range n {
-		select {
-		case err := <-errs:
-			switch {
-			case err == nil:
-				ok++
-			case !errors.Is(err, login.ErrOutOfOrder):
-				t.Errorf("concurrent Pass(%s) = %v, want nil or ErrOutOfOrder", testStep, err)
-			}
-		case <-ctx.Done():
-			t.Fatalf("concurrent Pass(%s): %v", testStep, ctx.Err())
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, login.ErrOutOfOrder):
+			t.Errorf("concurrent Pass(%s) = %v, want nil or ErrOutOfOrder", testStep, err)
 		}
 	}
 	return ok

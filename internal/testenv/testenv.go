@@ -261,3 +261,22 @@ func (c *Clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// Together runs fn(0) … fn(n-1) in n goroutines released at the same moment (each waits on
+// one channel, closed once all are ready) and returns when all have returned: how tests race
+// a single-use thing (STYLE 18).
+func Together(n int, fn func(i int)) {
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	ready.Add(n)
+	for i := range n {
+		done.Go(func() {
+			ready.Done()
+			<-start
+			fn(i)
+		})
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
+}

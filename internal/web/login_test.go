@@ -20,6 +20,13 @@ import (
 func TestLoginPage(t *testing.T) {
 	t.Parallel()
 	h := testserver.Start(t, testserver.Options{})
+	// passed is a browser whose transaction has passed the password step.
+	passed := func(t *testing.T) (*browser, string) {
+		a := newBrowser(t, h)
+		id, _ := a.authorize(nil)
+		a.passPassword(id, a.loginForm(id))
+		return a, id
+	}
 	for _, tt := range []struct {
 		name string
 		// open returns the browser that opens the page and the page's path.
@@ -85,9 +92,7 @@ func TestLoginPage(t *testing.T) {
 		{
 			name: "finished, other browser",
 			open: func(t *testing.T) (*browser, string) {
-				a := newBrowser(t, h)
-				id, _ := a.authorize(nil)
-				a.passPassword(id, a.loginForm(id))
+				_, id := passed(t)
 				return newBrowser(t, h), "/login?id=" + id
 			},
 			status: http.StatusBadRequest, title: "Sign-in refused",
@@ -95,9 +100,7 @@ func TestLoginPage(t *testing.T) {
 		{
 			name: "code issued",
 			open: func(t *testing.T) (*browser, string) {
-				a := newBrowser(t, h)
-				id, _ := a.authorize(nil)
-				a.passPassword(id, a.loginForm(id))
+				a, id := passed(t)
 				rpCallback(t, a.get(callbackPath+"?id="+id))
 				return a, "/login?id=" + id
 			},
@@ -210,106 +213,59 @@ func TestLoginSubmitBadCredentials(t *testing.T) {
 func TestLoginSubmitRefused(t *testing.T) {
 	t.Parallel()
 	h := testserver.Start(t, testserver.Options{})
-	right := func(form url.Values) url.Values { return withPassword(form, testserver.Email, testserver.Password) }
+	// Each case prepares the form of a fresh transaction (browser a, transaction id), may
+	// finish the password step first, and posts from a or from another browser.
+	csrfOf := func(t *testing.T, a *browser, _ string, form url.Values) {
+		other, _ := a.authorize(nil)
+		form.Set("csrf", a.loginForm(other).Get("csrf"))
+	}
+	del := func(key string) func(*testing.T, *browser, string, url.Values) {
+		return func(_ *testing.T, _ *browser, _ string, form url.Values) { form.Del(key) }
+	}
+	finish := func(_ *testing.T, a *browser, id string, form url.Values) {
+		a.passPassword(id, withPassword(form, testserver.Email, testserver.Password))
+	}
+	unknownID := func(_ *testing.T, _ *browser, _ string, form url.Values) { form.Set("id", uuid.NewString()) }
+	fresh := func(t *testing.T) *browser { return newBrowser(t, h) }
+	begun := func(t *testing.T) *browser { b := newBrowser(t, h); b.authorize(nil); return b }
 	for _, tt := range []struct {
-		name string
-		// post submits the case's form for transaction id, which browser a started and
-		// whose login form is form.
-		post   func(t *testing.T, a *browser, id string, form url.Values) response
-		status int
-		title  string
-		next   login.Step // what a's transaction needs afterwards
+		name     string
+		prepare  func(t *testing.T, a *browser, id string, form url.Values) // nil: the form as served
+		from     func(t *testing.T) *browser                                // nil: the browser that started it
+		password string                                                     // "": the right one
+		status   int
+		title    string
+		next     login.Step // what a's transaction needs afterwards
 	}{
-		{
-			name: "CSRF token of another transaction",
-			post: func(t *testing.T, a *browser, _ string, form url.Values) response {
-				other, _ := a.authorize(nil)
-				form.Set("csrf", a.loginForm(other).Get("csrf"))
-				return a.post("/login", right(form))
-			},
-			status: http.StatusBadRequest, title: "Form expired", next: login.StepPassword,
-		},
-		{
-			name: "no CSRF token",
-			post: func(t *testing.T, a *browser, _ string, form url.Values) response {
-				form.Del("csrf")
-				return a.post("/login", right(form))
-			},
-			status: http.StatusBadRequest, title: "Form expired", next: login.StepPassword,
-		},
-		{
-			name: "other browser without a binding cookie",
-			post: func(t *testing.T, _ *browser, _ string, form url.Values) response {
-				return newBrowser(t, h).post("/login", right(form))
-			},
-			status: http.StatusBadRequest, title: "Sign-in refused", next: login.StepPassword,
-		},
-		{
-			name: "other browser with its own binding cookie",
-			post: func(t *testing.T, _ *browser, _ string, form url.Values) response {
-				other := newBrowser(t, h)
-				other.authorize(nil)
-				return other.post("/login", right(form))
-			},
-			status: http.StatusBadRequest, title: "Sign-in refused", next: login.StepPassword,
-		},
-		{
-			name: "finished, other browser",
-			post: func(t *testing.T, a *browser, id string, form url.Values) response {
-				a.passPassword(id, form)
-				other := newBrowser(t, h)
-				other.authorize(nil)
-				return other.post("/login", right(form))
-			},
-			status: http.StatusBadRequest, title: "Sign-in refused", next: login.Done,
-		},
-		{
-			name: "password again, right",
-			post: func(t *testing.T, a *browser, id string, form url.Values) response {
-				a.passPassword(id, form)
-				return a.post("/login", right(form))
-			},
-			status: http.StatusBadRequest, title: "Sign-in step out of order", next: login.Done,
-		},
-		{
-			// Refused before the password is even checked: a finished login is no oracle.
-			name: "password again, wrong",
-			post: func(t *testing.T, a *browser, id string, form url.Values) response {
-				a.passPassword(id, form)
-				return a.post("/login", withPassword(form, testserver.Email, "wrong password, long enough"))
-			},
-			status: http.StatusBadRequest, title: "Sign-in step out of order", next: login.Done,
-		},
-		{
-			name: "body over 64 KiB",
-			post: func(t *testing.T, a *browser, _ string, form url.Values) response {
-				return a.post("/login", withPassword(form, testserver.Email, strings.Repeat("p", 64<<10)))
-			},
-			status: http.StatusBadRequest, title: "Invalid request", next: login.StepPassword,
-		},
-		{
-			// An expired transaction is gone from Redis, as an unknown one.
-			name: "unknown id",
-			post: func(t *testing.T, a *browser, _ string, form url.Values) response {
-				form.Set("id", uuid.NewString())
-				return a.post("/login", right(form))
-			},
-			status: http.StatusBadRequest, title: "Sign-in expired", next: login.StepPassword,
-		},
-		{
-			name: "no id",
-			post: func(t *testing.T, a *browser, _ string, form url.Values) response {
-				form.Del("id")
-				return a.post("/login", right(form))
-			},
-			status: http.StatusBadRequest, title: "Sign-in expired", next: login.StepPassword,
-		},
+		{"CSRF token of another transaction", csrfOf, nil, "", http.StatusBadRequest, "Form expired", login.StepPassword},
+		{"no CSRF token", del("csrf"), nil, "", http.StatusBadRequest, "Form expired", login.StepPassword},
+		{"other browser without a binding cookie", nil, fresh, "", http.StatusBadRequest, "Sign-in refused", login.StepPassword},
+		{"other browser with its own binding cookie", nil, begun, "", http.StatusBadRequest, "Sign-in refused", login.StepPassword},
+		{"finished, other browser", finish, begun, "", http.StatusBadRequest, "Sign-in refused", login.Done},
+		{"password again, right", finish, nil, "", http.StatusBadRequest, "Sign-in step out of order", login.Done},
+		// Refused before the password is even checked: a finished login is no oracle.
+		{"password again, wrong", finish, nil, "wrong password, long enough", http.StatusBadRequest, "Sign-in step out of order", login.Done},
+		{"body over 64 KiB", nil, nil, strings.Repeat("p", 64<<10), http.StatusBadRequest, "Invalid request", login.StepPassword},
+		// An expired transaction is gone from Redis, as an unknown one.
+		{"unknown id", unknownID, nil, "", http.StatusBadRequest, "Sign-in expired", login.StepPassword},
+		{"no id", del("id"), nil, "", http.StatusBadRequest, "Sign-in expired", login.StepPassword},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			a := newBrowser(t, h)
 			id, _ := a.authorize(nil)
-			r := tt.post(t, a, id, a.loginForm(id))
+			form := a.loginForm(id)
+			if tt.prepare != nil {
+				tt.prepare(t, a, id, form)
+			}
+			poster, password := a, testserver.Password
+			if tt.from != nil {
+				poster = tt.from(t)
+			}
+			if tt.password != "" {
+				password = tt.password
+			}
+			r := poster.post("/login", withPassword(form, testserver.Email, password))
 			checkPage(t, r, tt.status, tt.title)
 			if c := r.setCookie(httpx.SessionCookie); c != nil {
 				t.Errorf("refused POST /login set the session cookie %q", c.Value)

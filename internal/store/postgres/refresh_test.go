@@ -327,29 +327,19 @@ func TestRefreshRotateConcurrent(t *testing.T) {
 	var reused atomic.Int32
 	var mu sync.Mutex
 	var won []string
-	var ready, done sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		ready.Add(1)
-		done.Go(func() {
-			ready.Done()
-			<-start
-			v, _, err := e.refresh.Rotate(ctx, cur, refreshIdle)
-			switch {
-			case err == nil:
-				mu.Lock()
-				won = append(won, v.Reveal())
-				mu.Unlock()
-			case errors.Is(err, token.ErrReused):
-				reused.Add(1)
-			default:
-				t.Errorf("Rotate %d: %v", i, err)
-			}
-		})
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
+	testenv.Together(n, func(i int) {
+		v, _, err := e.refresh.Rotate(ctx, cur, refreshIdle)
+		switch {
+		case err == nil:
+			mu.Lock()
+			won = append(won, v.Reveal())
+			mu.Unlock()
+		case errors.Is(err, token.ErrReused):
+			reused.Add(1)
+		default:
+			t.Errorf("Rotate %d: %v", i, err)
+		}
+	})
 	if len(won) != 1 || reused.Load() != n-1 {
 		t.Fatalf("%d concurrent Rotate: %d succeeded, %d ErrReused; want 1 and %d", n, len(won), reused.Load(), n-1)
 	}

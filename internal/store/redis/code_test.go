@@ -2,11 +2,11 @@ package redis_test
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sesameid/sesame/internal/login"
+	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/token"
 )
 
@@ -17,24 +17,17 @@ func TestTakeCodeOnce(t *testing.T) {
 	if err := s.IssueCode(ctx, "the-code", a, false); err != nil {
 		t.Fatal(err)
 	}
-	start := make(chan struct{})
 	results := make(chan error, 50)
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Go(func() {
-			<-start
-			got, grantID, err := s.TakeCode(ctx, "the-code")
-			if err == nil && (got.GrantID != "grant-1" || got.ClientID != "c" || grantID != "grant-1") {
-				t.Errorf("take = %+v / %q", got, grantID)
-			}
-			if errors.Is(err, token.ErrReused) && grantID != "grant-1" {
-				t.Errorf("replay names grant %q, want grant-1", grantID)
-			}
-			results <- err
-		})
-	}
-	close(start)
-	wg.Wait()
+	testenv.Together(50, func(int) {
+		got, grantID, err := s.TakeCode(ctx, "the-code")
+		if err == nil && (got.GrantID != "grant-1" || got.ClientID != "c" || grantID != "grant-1") {
+			t.Errorf("take = %+v / %q", got, grantID)
+		}
+		if errors.Is(err, token.ErrReused) && grantID != "grant-1" {
+			t.Errorf("replay names grant %q, want grant-1", grantID)
+		}
+		results <- err
+	})
 	close(results)
 	var ok, reused int
 	for err := range results {

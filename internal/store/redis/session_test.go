@@ -3,7 +3,6 @@ package redis_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -91,30 +90,20 @@ func TestTouchNeverResurrects(t *testing.T) {
 	defer cancel()
 	now := time.Now()
 	sess := newSession(t, s, "raced", "u", now)
-	start := make(chan struct{})
-	var ready, wg sync.WaitGroup
 	const touches = 300
-	ready.Add(touches + 1)
-	for i := range touches {
-		wg.Go(func() {
-			ready.Done()
-			<-start
-			_, err := s.TouchSession(ctx, sess.ID, now.Add(time.Duration(i)*time.Millisecond), lt)
-			if err != nil && !errors.Is(err, login.ErrExpired) {
-				t.Errorf("touch: %v", err)
+	// Goroutine 0 deletes the session while the others touch it.
+	testenv.Together(touches+1, func(i int) {
+		if i == 0 {
+			if err := s.DeleteSession(ctx, sess.ID, sess.UserID); err != nil {
+				t.Errorf("delete: %v", err)
 			}
-		})
-	}
-	wg.Go(func() {
-		ready.Done()
-		<-start
-		if err := s.DeleteSession(ctx, sess.ID, sess.UserID); err != nil {
-			t.Errorf("delete: %v", err)
+			return
+		}
+		_, err := s.TouchSession(ctx, sess.ID, now.Add(time.Duration(i)*time.Millisecond), lt)
+		if err != nil && !errors.Is(err, login.ErrExpired) {
+			t.Errorf("touch: %v", err)
 		}
 	})
-	ready.Wait()
-	close(start)
-	wg.Wait()
 	if got, err := s.TouchSession(ctx, sess.ID, now, lt); !errors.Is(err, login.ErrExpired) {
 		t.Fatalf("after 300 touches raced a delete the session is alive: %+v, %v", got, err)
 	}

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sesameid/sesame/internal/login"
+	"github.com/sesameid/sesame/internal/testenv"
 )
 
 // A transaction round-trips through its record unchanged.
@@ -49,22 +49,15 @@ func TestUpdateTransactionAtomic(t *testing.T) {
 	if err := s.CreateTransaction(ctx, login.Transaction{ID: "tx-up", CreatedAt: now}, now.Add(time.Minute), now); err != nil {
 		t.Fatal(err)
 	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range 50 {
-		wg.Go(func() {
-			<-start
-			_, err := s.UpdateTransaction(ctx, "tx-up", func(t login.Transaction) (login.Transaction, error) {
-				t.Passed = append(t.Passed, login.Step(fmt.Sprint(i)))
-				return t, nil
-			})
-			if err != nil {
-				t.Errorf("update %d: %v", i, err)
-			}
+	testenv.Together(50, func(i int) {
+		_, err := s.UpdateTransaction(ctx, "tx-up", func(t login.Transaction) (login.Transaction, error) {
+			t.Passed = append(t.Passed, login.Step(fmt.Sprint(i)))
+			return t, nil
 		})
-	}
-	close(start)
-	wg.Wait()
+		if err != nil {
+			t.Errorf("update %d: %v", i, err)
+		}
+	})
 	got, err := s.Transaction(ctx, "tx-up")
 	if err != nil {
 		t.Fatal(err)
