@@ -11,28 +11,12 @@ import (
 )
 
 // HandlerFunc is an HTTP handler that returns its error; an adapter (Pages.Handle for
-// browser routes, JSON for the others) logs it once and writes the answer its kind calls for.
+// browser routes; oidcop's for the protocol's JSON routes) logs it once and writes the answer
+// its kind calls for.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // RetryAfter is the Retry-After (seconds) of every 503: PostgreSQL or Redis failing over.
 const RetryAfter = "5"
-
-// Status is the HTTP status of an error of kind k.
-func Status(k kind.Kind) int {
-	switch k {
-	case kind.Invalid:
-		return http.StatusBadRequest
-	case kind.NotFound:
-		return http.StatusNotFound
-	case kind.Conflict:
-		return http.StatusConflict
-	case kind.Forbidden:
-		return http.StatusForbidden
-	case kind.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
 
 // LogError logs a handled error once, with the request ID its logger carries: at error
 // level for Sesame's failures, at info for the caller's mistakes.
@@ -42,24 +26,6 @@ func LogError(r *http.Request, status int, err error) {
 		level = slog.LevelError
 	}
 	Logger(r.Context()).Log(r.Context(), level, "request failed", "status", status, "kind", kind.Of(err).String(), "err", err)
-}
-
-// JSON adapts h for a JSON route: an error becomes {"error": <kind>, "request_id": ...}
-// with the kind's status; the detail goes to the log only.
-func JSON(h HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
-		}
-		k := kind.Of(err)
-		status := Status(k)
-		LogError(r, status, err)
-		if status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", RetryAfter)
-		}
-		WriteJSON(w, status, map[string]string{"error": k.String(), "request_id": RequestID(r.Context())})
-	})
 }
 
 // pageText is what a person sees for an error: fixed text, never err.Error().
@@ -106,13 +72,13 @@ func textOf(err error) pageText {
 func (p *Pages) Handle(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
-			p.Fail(w, r, err)
+			p.fail(w, r, err)
 		}
 	})
 }
 
-// Fail logs err and writes its error page.
-func (p *Pages) Fail(w http.ResponseWriter, r *http.Request, err error) {
+// fail logs err and writes its error page.
+func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	t := textOf(err)
 	LogError(r, t.status, err)
 	if t.status == http.StatusServiceUnavailable {

@@ -11,17 +11,26 @@ import (
 	"testing"
 
 	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/templates"
 )
 
 func TestMiddlewareAndHandler(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	mux := http.NewServeMux()
-	mux.Handle("GET /internal", JSON(func(w http.ResponseWriter, r *http.Request) error {
+	tmpl, err := templates.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := NewPages(tmpl, false)
+	mux.Handle("GET /internal", pages.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errors.New(`pq: relation "users" at /srv/sesame/store.go:42`)
 	}))
-	mux.Handle("GET /client", JSON(func(w http.ResponseWriter, r *http.Request) error {
+	mux.Handle("GET /client", pages.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("parse: %w", kind.New(kind.Invalid, "missing parameter at /srv/x.go"))
+	}))
+	mux.Handle("GET /down", pages.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return kind.Wrap(kind.Unavailable, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused"))
 	}))
 	mux.Handle("GET /panic", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("boom at /srv/x.go") }))
 	h := Middleware(log, mux)
@@ -31,8 +40,9 @@ func TestMiddlewareAndHandler(t *testing.T) {
 		status       int
 		want         string
 	}{
-		{"GET", "/internal", 500, `"error":"internal"`},
-		{"GET", "/client", 400, `"error":"invalid"`},
+		{"GET", "/internal", 500, `<h1>Something went wrong</h1>`},
+		{"GET", "/client", 400, `<h1>Invalid request</h1>`},
+		{"GET", "/down", 503, `<h1>Temporarily unavailable</h1>`},
 		{"GET", "/panic", 500, `"error":"server_error"`},
 		{"TRACE", "/client", 405, `"error":"method_not_allowed"`},
 	}
@@ -43,13 +53,19 @@ func TestMiddlewareAndHandler(t *testing.T) {
 		if rec.Code != tt.status || !strings.Contains(body, tt.want) {
 			t.Errorf("%s %s = %d %s, want %d with %s", tt.method, tt.path, rec.Code, body, tt.status, tt.want)
 		}
-		for _, leak := range []string{"/srv/", "pq:", "goroutine", "boom"} {
+		for _, leak := range []string{"/srv/", "pq:", "goroutine", "boom", "dial", "refused", "missing parameter"} {
 			if strings.Contains(body, leak) {
 				t.Errorf("%s %s body leaks %q: %s", tt.method, tt.path, leak, body)
 			}
 		}
-		if rec.Header().Get("X-Request-ID") == "" {
-			t.Errorf("%s %s: no X-Request-ID", tt.method, tt.path)
+		if id := rec.Header().Get("X-Request-ID"); id == "" || (tt.status != 500 && tt.status != 405 && !strings.Contains(body, id)) {
+			t.Errorf("%s %s: X-Request-ID %q missing or not on the page", tt.method, tt.path, id)
+		}
+		if ra := rec.Header().Get("Retry-After"); (tt.status == 503) != (ra != "") {
+			t.Errorf("%s %s: Retry-After = %q", tt.method, tt.path, ra)
+		}
+		if strings.HasPrefix(tt.want, "<h1>") && rec.Header().Get("Content-Security-Policy") == "" {
+			t.Errorf("%s %s: error page without the security headers", tt.method, tt.path)
 		}
 	}
 	if !strings.Contains(logs.String(), "relation") || !strings.Contains(logs.String(), "request_id=") {
