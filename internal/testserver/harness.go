@@ -3,7 +3,6 @@ package testserver
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -145,6 +144,3 @@ func (h *Harness) StopRedis(t testing.TB) {
 		t.Fatal(err)
 	}
 }
-
-// String names the harness in failure messages.
-func (h *Harness) String() string { return fmt.Sprintf("sesame at %s", h.URL) }
