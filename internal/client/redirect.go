@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -82,7 +83,7 @@ func (c Client) RedirectAllowed(uri string) bool {
 		return false
 	}
 	got, err := url.Parse(uri)
-	if err != nil || got.User != nil || !IsLoopbackIP(got.Hostname()) {
+	if err != nil || got.User != nil || !IsLoopbackIP(got.Hostname()) || !validPort(got.Port()) {
 		return false
 	}
 	for _, reg := range c.RedirectURIs {
@@ -101,6 +102,16 @@ func (c Client) RedirectAllowed(uri string) bool {
 		}
 	}
 	return false
+}
+
+// validPort reports whether port is empty or a port number as a client would write it:
+// 1 to 65535, no leading zero.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == port
 }
 
 func truncate(s string) string {

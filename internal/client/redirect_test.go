@@ -62,3 +62,25 @@ func FuzzCheckRedirectURI(f *testing.F) {
 		}
 	})
 }
+
+// A native client's loopback redirect may differ from the registered one in its port alone,
+// and only by a port a client would write: 1 to 65535, no leading zero.
+func TestRedirectAllowedLoopbackPort(t *testing.T) {
+	c := Client{Type: Public, RedirectURIs: []string{"http://127.0.0.1/cb", "https://rp.example/cb"}}
+	for uri, want := range map[string]bool{
+		"http://127.0.0.1/cb":        true,
+		"http://127.0.0.1:8081/cb":   true,
+		"http://127.0.0.1:65535/cb":  true,
+		"http://127.0.0.1:0/cb":      false,
+		"http://127.0.0.1:65536/cb":  false,
+		"http://127.0.0.1:08081/cb":  false,
+		"http://127.0.0.1:x/cb":      false,
+		"http://127.0.0.1:8081/cb2":  false,
+		"https://rp.example/cb":      true,
+		"https://rp.example:8443/cb": false,
+	} {
+		if got := c.RedirectAllowed(uri); got != want {
+			t.Errorf("RedirectAllowed(%q) = %v, want %v", uri, got, want)
+		}
+	}
+}

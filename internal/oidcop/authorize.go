@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -17,8 +18,32 @@ import (
 	"github.com/sesameid/sesame/internal/token"
 )
 
-// errUnreadable: the authorization request could not be parsed.
+// errUnreadable: the authorization request could not be parsed, or is too large.
 var errUnreadable = kind.New(kind.Invalid, "authorization request unreadable")
+
+// Bounds on what an authorization request may make Sesame store (the transaction lives in
+// Redis for 30 minutes, and anyone may start one).
+const (
+	maxState     = 2048
+	maxNonce     = 512
+	maxLoginHint = 320
+)
+
+// challengeRE is an S256 code_challenge: base64url of 32 bytes (RFC 7636 §4.2).
+var challengeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+var supportedPrompts = []string{oidc.PromptNone, oidc.PromptLogin, oidc.PromptConsent, oidc.PromptSelectAccount}
+
+// known returns the values of in that keep says Sesame knows, each once, in order.
+func known(in []string, keep func(string) bool) []string {
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		if keep(v) && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // authorize handles GET and POST /authorize. Until the client and redirect URI are known
 // good, every error is Sesame's own page (never a redirect); after, protocol errors go back
@@ -26,9 +51,10 @@ var errUnreadable = kind.New(kind.Invalid, "authorization request unreadable")
 // down) are its error page.
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	req, err := op.ParseAuthorizeRequest(r, p.op.Decoder())
-	if err != nil {
-		return errUnreadable
+	if err != nil || len(req.State) > maxState {
+		return errUnreadable // an oversized state is not sent back to the client either
 	}
 	c, err := p.d.Clients.ByClientID(ctx, req.ClientID)
 	if err != nil {
@@ -53,12 +79,18 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 		return fail(oidc.ErrInvalidRequest().WithDescription("code_challenge is required (PKCE with S256)"))
 	case req.CodeChallengeMethod != oidc.CodeChallengeMethodS256:
 		return fail(oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256"))
+	case !challengeRE.MatchString(req.CodeChallenge):
+		return fail(oidc.ErrInvalidRequest().WithDescription("code_challenge must be the base64url SHA-256 of the verifier (43 characters)"))
 	case !slices.Contains(req.Scopes, oidc.ScopeOpenID):
 		return fail(oidc.ErrInvalidScope().WithDescription("the openid scope is required"))
+	case len(req.Nonce) > maxNonce, len(req.LoginHint) > maxLoginHint:
+		return fail(oidc.ErrInvalidRequest().WithDescription("nonce or login_hint is too long"))
 	}
-	scopes := slices.DeleteFunc(slices.Clone(req.Scopes), func(s string) bool {
-		return !slices.Contains(supportedScopes, s) || (s == oidc.ScopeOfflineAccess && !c.Has(client.GrantRefreshToken))
+	// Only what Sesame knows, once each: a transaction's size does not follow the request's.
+	scopes := known(req.Scopes, func(s string) bool {
+		return slices.Contains(supportedScopes, s) && (s != oidc.ScopeOfflineAccess || c.Has(client.GrantRefreshToken))
 	})
+	prompts := known(req.Prompt, func(s string) bool { return slices.Contains(supportedPrompts, s) })
 	maxAge, err := op.ValidateAuthReqPrompt(req.Prompt, req.MaxAge)
 	if err != nil {
 		return fail(oidc.DefaultToServerError(err, "invalid prompt"))
@@ -71,7 +103,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 	lr := login.Request{
 		ClientID: c.ClientID, RedirectURI: req.RedirectURI, Scopes: scopes, State: req.State, Nonce: req.Nonce,
 		ResponseMode: string(req.ResponseMode), CodeChallenge: req.CodeChallenge,
-		CodeChallengeMethod: string(req.CodeChallengeMethod), Prompt: req.Prompt, MaxAge: maxAge,
+		CodeChallengeMethod: string(req.CodeChallengeMethod), Prompt: prompts, MaxAge: maxAge,
 		LoginHint: req.LoginHint, HintSubject: hintSub,
 	}
 	tx, err := p.d.Logins.Begin(lr, login.Client{Name: c.Name, Lifetimes: c.Lifetimes}, p.binding(w, r))
@@ -96,7 +128,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 	if err := p.d.Logins.Save(ctx, tx); err != nil {
 		return err
 	}
-	http.Redirect(w, r, p.cfg.LoginPath+"?id="+url.QueryEscape(tx.ID), http.StatusFound)
+	p.d.Pages.Redirect(w, http.StatusFound, p.cfg.LoginPath, url.Values{"id": {tx.ID}})
 	return nil
 }
 
@@ -120,7 +152,7 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p.d.Logins.Next(tx) != login.Done {
-		http.Redirect(w, r, p.cfg.LoginPath+"?id="+url.QueryEscape(tx.ID), http.StatusFound)
+		p.d.Pages.Redirect(w, http.StatusFound, p.cfg.LoginPath, url.Values{"id": {tx.ID}})
 		return nil
 	}
 	return p.issueCode(w, r, tx, true)

@@ -2,8 +2,11 @@ package oidcop
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"sync"
 
 	"github.com/sesameid/sesame/internal/client"
@@ -21,6 +24,9 @@ type scope struct {
 	clients map[string]client.Client
 	refresh map[string]token.RefreshToken
 	failure error
+	// Set by tokenGate for the code and refresh grants.
+	tokenClient string // the authenticated client's client_id
+	challenge   string // S256 of the presented code_verifier
 }
 
 type scopeKey struct{}
@@ -164,18 +170,51 @@ var (
 	errMalformedForm = kind.New(kind.Invalid, "malformed form body")
 )
 
-// offeredGrantsOnly refuses a grant_type Sesame does not offer before op sees it.
-func offeredGrantsOnly(next http.Handler) http.Handler {
+// tokenGate runs before op's token endpoint: a grant_type Sesame does not offer is refused
+// before op sees it, and for the code and refresh grants the client is authenticated first
+// (op would take the code, and revoke its grant on a replay, before checking who asks). The
+// authenticated client and the S256 of the presented code_verifier go into the request's
+// scope: AuthRequestByCode consumes a code only for its own client and verifier.
+func (p *Provider) tokenGate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
 			writeOAuthError(w, r, errMalformedForm)
 			return
 		}
-		if g := r.PostForm.Get("grant_type"); !offeredGrants[g] {
+		g := r.PostForm.Get("grant_type")
+		if !offeredGrants[g] {
 			httpx.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type",
 				"error_description": "grant_type must be authorization_code, refresh_token or client_credentials"})
 			return
 		}
+		if g == client.GrantClientCredentials {
+			next.ServeHTTP(w, r) // op authenticates first for this grant
+			return
+		}
+		id, sec, basic := r.BasicAuth()
+		if basic {
+			id, _ = url.QueryUnescape(id) // RFC 6749 §2.3.1: form-encoded in the header
+			sec, _ = url.QueryUnescape(sec)
+		} else {
+			id, sec = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		c, err := p.st.client(r.Context(), id)
+		switch {
+		case kind.Is(err, kind.Unavailable):
+			writeOAuthError(w, r, err)
+			return
+		case err != nil, c.Type == client.Confidential && !c.Authenticate(sec), c.Type == client.Public && sec != "":
+			httpx.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "client authentication failed"})
+			return
+		}
+		sc := scopeOf(r.Context())
+		sc.mu.Lock()
+		sc.tokenClient = c.ClientID
+		if v := r.PostForm.Get("code_verifier"); v != "" {
+			sum := sha256.Sum256([]byte(v))
+			sc.challenge = base64.RawURLEncoding.EncodeToString(sum[:])
+		}
+		sc.mu.Unlock()
 		next.ServeHTTP(w, r)
 	})
 }

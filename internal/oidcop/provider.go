@@ -49,7 +49,7 @@ type Logins interface {
 // Codes issues and takes authorization codes (Redis).
 type Codes interface {
 	IssueCode(ctx context.Context, code string, a token.Authorization, stored bool) error
-	TakeCode(ctx context.Context, code string) (token.Authorization, string, error)
+	TakeCode(ctx context.Context, code, clientID, challenge string) (token.Authorization, string, error)
 }
 
 // AccessTokens records issued access tokens until they expire (Redis).
@@ -172,13 +172,19 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 	mux.Handle("GET "+PathAuthorize, page(p.authorize))
 	mux.Handle("POST "+PathAuthorize, page(p.authorize))
 	mux.Handle("GET "+PathCallback, page(p.callback))
-	mux.Handle("POST "+PathToken, p.guard(offeredGrantsOnly(opH)))
+	mux.Handle("POST "+PathToken, p.guard(p.tokenGate(opH)))
 	mux.Handle("POST "+PathIntrospect, cors.New(corsOptions).Handler(p.protocol(p.introspect)))
 	mux.Handle("POST "+PathRevoke, p.guard(opH))
 	mux.Handle("GET "+PathUserinfo, p.guard(opH))
 	mux.Handle("POST "+PathUserinfo, p.guard(opH))
+	// OPTIONS is a CORS preflight or nothing: op would serve any other OPTIONS request as the
+	// endpoint itself, reading its parameters from the query string.
+	preflight := cors.New(corsOptions).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, POST")
+		httpx.WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method_not_allowed"})
+	}))
 	for path := range corsPaths {
-		mux.Handle("OPTIONS "+path, opH) // CORS preflight, answered by op's CORS handler
+		mux.Handle("OPTIONS "+path, preflight)
 	}
 }
 

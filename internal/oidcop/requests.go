@@ -35,12 +35,17 @@ func (s *Storage) SaveAuthCode(context.Context, string, string) error { return e
 func (s *Storage) DeleteAuthRequest(context.Context, string) error { return nil }
 
 // AuthRequestByCode consumes a code atomically (op reads it, issues tokens and only then
-// deletes the request, so without this parallel redemptions could all succeed). A second
-// use gets an error, which op answers invalid_grant, and revokes every token issued from
-// the first use (RFC 6749 §4.1.2).
+// deletes the request, so without this parallel redemptions could all succeed), and only for
+// the client it was issued to, authenticated by tokenGate, presenting the right PKCE
+// verifier: anyone else leaves it untouched. A second use by its client gets an error, which
+// op answers invalid_grant, and revokes every token issued from the first use (RFC 6749
+// §4.1.2).
 func (s *Storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	sc := scopeOf(ctx)
-	a, grantID, err := s.d.Codes.TakeCode(ctx, code)
+	sc.mu.Lock()
+	clientID, challenge := sc.tokenClient, sc.challenge
+	sc.mu.Unlock()
+	a, grantID, err := s.d.Codes.TakeCode(ctx, code, clientID, challenge)
 	if errors.Is(err, token.ErrReused) {
 		if rerr := s.revokeGrant(ctx, grantID); rerr != nil {
 			return nil, sc.note(rerr)

@@ -70,9 +70,15 @@ func (s *Storage) saveAccessToken(ctx context.Context, req op.TokenRequest, clie
 var errRefreshInvalid = oidc.ErrInvalidGrant().WithDescription("refresh token is invalid, expired or already used")
 
 // CreateAccessAndRefreshTokens issues an access token and a refresh token: a new family for
-// a code, or the successor of the refresh token looked up in this same request.
+// a code, or the successor of the refresh token looked up in this same request. The access
+// token is recorded first: when Redis cannot take it, the refresh token is not consumed (a
+// retry works once Redis is back); when the refresh step then fails, the record is dropped.
 func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, _ string) (string, string, time.Time, error) {
 	clientID, grantID, lt, err := s.issue(ctx, req)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	id, exp, err := s.saveAccessToken(ctx, req, clientID, grantID, lt.AccessTokenTTL)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
@@ -85,15 +91,14 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	default:
 		err = fmt.Errorf("refresh token for %T", req)
 	}
-	if errors.Is(err, token.ErrReused) || errors.Is(err, token.ErrNotFound) {
-		return "", "", time.Time{}, errRefreshInvalid.WithParent(err)
-	}
 	if err != nil {
+		if rerr := s.d.Access.RevokeAccessToken(ctx, id); rerr != nil {
+			slog.WarnContext(ctx, "drop the access token of a failed refresh", "err", rerr)
+		}
+		if errors.Is(err, token.ErrReused) || errors.Is(err, token.ErrNotFound) {
+			return "", "", time.Time{}, errRefreshInvalid.WithParent(err)
+		}
 		return "", "", time.Time{}, scopeOf(ctx).note(err)
-	}
-	id, exp, err := s.saveAccessToken(ctx, req, clientID, grantID, lt.AccessTokenTTL)
-	if err != nil {
-		return "", "", time.Time{}, err
 	}
 	return id, next.Reveal(), exp, nil
 }

@@ -134,6 +134,16 @@ func (h *Harness) Register(t testing.TB, in client.NewClient) Client {
 	return Client{ID: c.ClientID, Secret: sec.Reveal()}
 }
 
+// RestartRedis starts the test's own redis-server again on its port, empty (a Redis that
+// lost its data): Sesame's client reconnects on its next command.
+func (h *Harness) RestartRedis(t testing.TB) {
+	t.Helper()
+	if h.redis == nil {
+		t.Fatal("RestartRedis needs Options.OwnRedis")
+	}
+	h.redis = testenv.StartRedis(t, h.redis.Port)
+}
+
 // StopRedis stops the test's own redis-server (Options.OwnRedis): Sesame's Redis is down.
 func (h *Harness) StopRedis(t testing.TB) {
 	t.Helper()

@@ -31,9 +31,11 @@ func (s *Store) IssueCode(ctx context.Context, code string, a token.Authorizatio
 	if stored {
 		flag = "1"
 	}
-	// The grant ID leads the value so the take script can name it in the used marker.
+	// The grant, the client and the PKCE challenge lead the value, one line each, so the take
+	// script can check who presents the code and name the grant in the used marker.
+	head := a.GrantID + "\n" + a.ClientID + "\n" + a.CodeChallenge + "\n"
 	n, err := issueCode.Run(ctx, s.c, []string{s.keys.transaction(a.GrantID), s.keys.code(code)},
-		a.GrantID+"\n"+string(b), token.CodeLifetime.Milliseconds(), flag).Int()
+		head+string(b), token.CodeLifetime.Milliseconds(), flag).Int()
 	if err != nil {
 		return fail("issue code", err)
 	}
@@ -43,27 +45,40 @@ func (s *Store) IssueCode(ctx context.Context, code string, a token.Authorizatio
 	return nil
 }
 
-// takeCode atomically takes a code and leaves a used marker naming its grant; for a code
-// already taken it returns the marker. One script, so no second caller can slip in between
-// the take and the marker.
+// takeCode atomically takes a code presented by its own client with its own PKCE challenge
+// and leaves a used marker naming its grant and client; a code presented by anyone else is
+// left as it is (state 3). For a code already taken, only its own client learns the grant
+// (state 2, so the grant is revoked); anyone else hears "unknown". One script, so no second
+// caller can slip in between the take and the marker.
 var takeCode = goredis.NewScript(`
-local v = redis.call('GETDEL', KEYS[1])
+local v = redis.call('GET', KEYS[1])
 if v then
-  local nl = string.find(v, '\n', 1, true)
-  redis.call('SET', KEYS[2], string.sub(v, 1, nl - 1), 'PX', ARGV[1])
-  return {1, string.sub(v, nl + 1)}
+  local a = string.find(v, '\n', 1, true)
+  local b = string.find(v, '\n', a + 1, true)
+  local c = string.find(v, '\n', b + 1, true)
+  if string.sub(v, a + 1, b - 1) ~= ARGV[2] or string.sub(v, b + 1, c - 1) ~= ARGV[3] then
+    return {3, ''}
+  end
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], string.sub(v, 1, b - 1), 'PX', ARGV[1])
+  return {1, string.sub(v, c + 1)}
 end
 local used = redis.call('GET', KEYS[2])
-if used then return {2, used} end
+if used then
+  local a = string.find(used, '\n', 1, true)
+  if string.sub(used, a + 1) == ARGV[2] then return {2, string.sub(used, 1, a - 1)} end
+end
 return {0, ''}
 `)
 
-// TakeCode consumes a code: the first call gets its authorization; later calls get
+// TakeCode consumes a code for clientID presenting a verifier whose S256 is challenge: the
+// first such call gets its authorization; later calls by the same client get
 // token.ErrReused and the ID of the grant whose tokens must now be revoked; an unknown or
-// expired code gets token.ErrNotFound.
-func (s *Store) TakeCode(ctx context.Context, code string) (token.Authorization, string, error) {
+// expired code, or one presented by another client or with another verifier (left
+// untouched), gets token.ErrNotFound.
+func (s *Store) TakeCode(ctx context.Context, code, clientID, challenge string) (token.Authorization, string, error) {
 	res, err := takeCode.Run(ctx, s.c, []string{s.keys.code(code), s.keys.usedCode(code)},
-		token.UsedCodeLifetime.Milliseconds()).Slice()
+		token.UsedCodeLifetime.Milliseconds(), clientID, challenge).Slice()
 	if err != nil {
 		return token.Authorization{}, "", fail("take code", err)
 	}

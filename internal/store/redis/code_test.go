@@ -13,13 +13,19 @@ import (
 // A code is taken once: 50 parallel takes give one authorization and 49 replays naming it.
 func TestTakeCodeOnce(t *testing.T) {
 	s, ctx, _ := fixture(t)
-	a := token.Authorization{GrantID: "grant-1", ClientID: "c", Scopes: []string{"openid"}, UserID: "u", AMR: []string{"pwd"}}
+	a := token.Authorization{GrantID: "grant-1", ClientID: "c", CodeChallenge: "ch", Scopes: []string{"openid"}, UserID: "u", AMR: []string{"pwd"}}
 	if err := s.IssueCode(ctx, "the-code", a, false); err != nil {
 		t.Fatal(err)
 	}
+	// Presented by another client, or with another verifier: refused, and left untouched.
+	for _, who := range [][2]string{{"other-client", "ch"}, {"c", "other-challenge"}, {"", ""}} {
+		if _, _, err := s.TakeCode(ctx, "the-code", who[0], who[1]); !errors.Is(err, token.ErrNotFound) {
+			t.Errorf("TakeCode by %q with %q = %v, want ErrNotFound", who[0], who[1], err)
+		}
+	}
 	results := make(chan error, 50)
 	testenv.Together(50, func(int) {
-		got, grantID, err := s.TakeCode(ctx, "the-code")
+		got, grantID, err := s.TakeCode(ctx, "the-code", "c", "ch")
 		if err == nil && (got.GrantID != "grant-1" || got.ClientID != "c" || grantID != "grant-1") {
 			t.Errorf("take = %+v / %q", got, grantID)
 		}
@@ -43,8 +49,12 @@ func TestTakeCodeOnce(t *testing.T) {
 	if ok != 1 || reused != 49 {
 		t.Errorf("%d takes succeeded and %d saw a replay, want 1 and 49", ok, reused)
 	}
-	if _, _, err := s.TakeCode(ctx, "never-issued"); !errors.Is(err, token.ErrNotFound) {
+	if _, _, err := s.TakeCode(ctx, "never-issued", "c", "ch"); !errors.Is(err, token.ErrNotFound) {
 		t.Errorf("unknown code: %v, want ErrNotFound", err)
+	}
+	// A replay by another client learns nothing and revokes nothing.
+	if _, grantID, err := s.TakeCode(ctx, "the-code", "other-client", "ch"); !errors.Is(err, token.ErrNotFound) || grantID != "" {
+		t.Errorf("replay by another client = %q, %v; want ErrNotFound", grantID, err)
 	}
 }
 
@@ -66,10 +76,10 @@ func TestIssueCodeConsumesTransaction(t *testing.T) {
 	if _, err := s.Transaction(ctx, tx.ID); !errors.Is(err, login.ErrExpired) {
 		t.Errorf("transaction after its code was issued: %v, want ErrExpired", err)
 	}
-	if _, _, err := s.TakeCode(ctx, "code-b"); !errors.Is(err, token.ErrNotFound) {
+	if _, _, err := s.TakeCode(ctx, "code-b", "c", ""); !errors.Is(err, token.ErrNotFound) {
 		t.Errorf("the refused code was stored: %v", err)
 	}
-	if got, _, err := s.TakeCode(ctx, "code-a"); err != nil || got.GrantID != tx.ID {
+	if got, _, err := s.TakeCode(ctx, "code-a", "c", ""); err != nil || got.GrantID != tx.ID {
 		t.Errorf("take code-a = %+v, %v", got, err)
 	}
 }
