@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -29,13 +28,7 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) error {
 		return errMalformedForm
 	}
 	ctx := r.Context()
-	id, sec, basic := r.BasicAuth()
-	if basic {
-		id, _ = url.QueryUnescape(id) // RFC 6749 §2.3.1: form-encoded in the header
-		sec, _ = url.QueryUnescape(sec)
-	} else {
-		id, sec = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	}
+	id, sec := clientCredentials(r)
 	c, err := p.st.authenticate(ctx, id, sec)
 	if errors.Is(err, errInvalidClient) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="sesame", error="invalid_client"`)

@@ -191,13 +191,7 @@ func (p *Provider) tokenGate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r) // op authenticates first for this grant
 			return
 		}
-		id, sec, basic := r.BasicAuth()
-		if basic {
-			id, _ = url.QueryUnescape(id) // RFC 6749 §2.3.1: form-encoded in the header
-			sec, _ = url.QueryUnescape(sec)
-		} else {
-			id, sec = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-		}
+		id, sec := clientCredentials(r)
 		c, err := p.st.client(r.Context(), id)
 		switch {
 		case kind.Is(err, kind.Unavailable):
@@ -217,4 +211,17 @@ func (p *Provider) tokenGate(next http.Handler) http.Handler {
 		sc.mu.Unlock()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// clientCredentials returns the client ID and secret of a parsed form request: from HTTP
+// Basic (client_secret_basic, form-encoded per RFC 6749 §2.3.1), else from the form
+// (client_secret_post, or a public client's client_id alone).
+func clientCredentials(r *http.Request) (id, secret string) {
+	id, secret, basic := r.BasicAuth()
+	if !basic {
+		return r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	id, _ = url.QueryUnescape(id)
+	secret, _ = url.QueryUnescape(secret)
+	return id, secret
 }
