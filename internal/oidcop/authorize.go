@@ -1,6 +1,7 @@
 package oidcop
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -120,7 +121,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p.d.Logins.Next(tx) == login.Done {
-		return p.issueCode(w, r, tx, false)
+		return p.issueCode(w, r, tx, p.d.Codes.IssueCode)
 	}
 	if slices.Contains(req.Prompt, oidc.PromptNone) {
 		return fail(oidc.ErrLoginRequired())
@@ -155,13 +156,14 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) error {
 		p.d.Pages.Redirect(w, http.StatusFound, p.cfg.LoginPath, url.Values{"id": {tx.ID}})
 		return nil
 	}
-	return p.issueCode(w, r, tx, true)
+	return p.issueCode(w, r, tx, p.d.Codes.FinishTransaction)
 }
 
 // issueCode issues the code for the finished transaction in hand (op builds it, encrypted
-// and unguessable) with one Redis write that, for a stored transaction, also consumes it,
-// and sends the code to the client.
-func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Transaction, stored bool) error {
+// and unguessable) with one Redis write, store (which for a stored transaction also consumes
+// it), and sends the code to the client.
+func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Transaction,
+	store func(context.Context, string, token.Authorization) error) error {
 	q := tx.Request
 	a := token.Authorization{
 		GrantID: tx.ID, ClientID: q.ClientID, RedirectURI: q.RedirectURI, Scopes: q.Scopes, Nonce: q.Nonce,
@@ -172,7 +174,7 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Tr
 	if err != nil {
 		return err
 	}
-	if err := p.d.Codes.IssueCode(r.Context(), code, a, stored); err != nil {
+	if err := store(r.Context(), code, a); err != nil {
 		return err
 	}
 	params := url.Values{"code": {code}}

@@ -48,7 +48,10 @@ type Logins interface {
 
 // Codes issues and takes authorization codes (Redis).
 type Codes interface {
-	IssueCode(ctx context.Context, code string, a token.Authorization, stored bool) error
+	// IssueCode stores a code for a login whose transaction was never stored (SSO).
+	IssueCode(ctx context.Context, code string, a token.Authorization) error
+	// FinishTransaction consumes the stored transaction and stores its code, in one step.
+	FinishTransaction(ctx context.Context, code string, a token.Authorization) error
 	TakeCode(ctx context.Context, code, clientID, challenge string) (token.Authorization, string, error)
 }
 

@@ -31,17 +31,17 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) error {
 		ok = false
 	}
 	sid := h.Pages.Cookie(r, httpx.SessionCookie)
-	sess, live, err := h.session(r, sid)
+	sess, err := h.session(r, sid)
 	if err != nil {
 		return err
 	}
-	if live && ok && sess.UserID != sub {
+	if sess != nil && ok && sess.UserID != sub {
 		ok = false // the hint names another user than this browser's: ask
 	}
 	if !ok {
 		return h.Pages.Render(w, http.StatusOK, "logout.html", logoutPage{ClientName: c.Name, CSRF: logoutCSRF(sid)})
 	}
-	if err := h.endBrowserSession(w, r, sess, live); err != nil {
+	if err := h.endBrowserSession(w, r, sess); err != nil {
 		return err
 	}
 	if target == "" {
@@ -63,36 +63,36 @@ func (h *Handler) endSessionConfirm(w http.ResponseWriter, r *http.Request) erro
 	if !secret.Equal([]byte(r.PostFormValue("csrf")), []byte(logoutCSRF(sid))) {
 		return login.ErrBadCSRF
 	}
-	sess, live, err := h.session(r, sid)
+	sess, err := h.session(r, sid)
 	if err != nil {
 		return err
 	}
-	if err := h.endBrowserSession(w, r, sess, live); err != nil {
+	if err := h.endBrowserSession(w, r, sess); err != nil {
 		return err
 	}
 	return h.Pages.Render(w, http.StatusOK, "logged_out.html", nil)
 }
 
-// session returns the browser's live session, if any; a store that cannot tell fails.
-func (h *Handler) session(r *http.Request, sid string) (login.Session, bool, error) {
+// session returns the browser's live session, or nil; a store that cannot tell fails.
+func (h *Handler) session(r *http.Request, sid string) (*login.Session, error) {
 	sess, err := h.Logins.Session(r.Context(), sid)
 	switch {
 	case errors.Is(err, login.ErrExpired):
-		return login.Session{}, false, nil
+		return nil, nil
 	case err != nil:
-		return login.Session{}, false, err
+		return nil, err
 	}
-	return sess, true, nil
+	return &sess, nil
 }
 
 func logoutCSRF(sessionID string) string {
 	return base64.RawURLEncoding.EncodeToString(secret.Digest("logout\x00" + sessionID))
 }
 
-// endBrowserSession ends the browser's session, if live, and clears the cookie.
-func (h *Handler) endBrowserSession(w http.ResponseWriter, r *http.Request, sess login.Session, live bool) error {
-	if live {
-		if err := h.Logins.EndSession(r.Context(), sess); err != nil {
+// endBrowserSession ends the browser's session, if any, and clears the cookie.
+func (h *Handler) endBrowserSession(w http.ResponseWriter, r *http.Request, sess *login.Session) error {
+	if sess != nil {
+		if err := h.Logins.EndSession(r.Context(), *sess); err != nil {
 			return err
 		}
 	}

@@ -19,23 +19,29 @@ redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 return 1
 `)
 
-// IssueCode stores the authorization a under code for token.CodeLifetime. When stored is
-// true the transaction a.GrantID is consumed at the same time, and login.ErrExpired
-// returned if it was already gone (another callback issued its code).
-func (s *Store) IssueCode(ctx context.Context, code string, a token.Authorization, stored bool) error {
+// IssueCode stores the authorization a under code for token.CodeLifetime: for a login
+// answered at once by a session, whose transaction was never stored.
+func (s *Store) IssueCode(ctx context.Context, code string, a token.Authorization) error {
+	return s.issue(ctx, code, a, "0")
+}
+
+// FinishTransaction consumes the stored transaction a.GrantID and stores the authorization a
+// under code, in one step; login.ErrExpired when the transaction was already gone (another
+// callback issued its code).
+func (s *Store) FinishTransaction(ctx context.Context, code string, a token.Authorization) error {
+	return s.issue(ctx, code, a, "1")
+}
+
+func (s *Store) issue(ctx context.Context, code string, a token.Authorization, consume string) error {
 	b, err := json.Marshal(authorizationRecord(a))
 	if err != nil {
 		return err
-	}
-	flag := "0"
-	if stored {
-		flag = "1"
 	}
 	// The grant, the client and the PKCE challenge lead the value, one line each, so the take
 	// script can check who presents the code and name the grant in the used marker.
 	head := a.GrantID + "\n" + a.ClientID + "\n" + a.CodeChallenge + "\n"
 	n, err := issueCode.Run(ctx, s.c, []string{s.keys.transaction(a.GrantID), s.keys.code(code)},
-		head+string(b), token.CodeLifetime.Milliseconds(), flag).Int()
+		head+string(b), token.CodeLifetime.Milliseconds(), consume).Int()
 	if err != nil {
 		return fail("issue code", err)
 	}

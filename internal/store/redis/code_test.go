@@ -14,7 +14,7 @@ import (
 func TestTakeCodeOnce(t *testing.T) {
 	s, ctx, _ := fixture(t)
 	a := token.Authorization{GrantID: "grant-1", ClientID: "c", CodeChallenge: "ch", Scopes: []string{"openid"}, UserID: "u", AMR: []string{"pwd"}}
-	if err := s.IssueCode(ctx, "the-code", a, false); err != nil {
+	if err := s.IssueCode(ctx, "the-code", a); err != nil {
 		t.Fatal(err)
 	}
 	// Presented by another client, or with another verifier: refused, and left untouched.
@@ -67,10 +67,10 @@ func TestIssueCodeConsumesTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := token.Authorization{GrantID: tx.ID, ClientID: "c", UserID: "u"}
-	if err := s.IssueCode(ctx, "code-a", a, true); err != nil {
+	if err := s.FinishTransaction(ctx, "code-a", a); err != nil {
 		t.Fatalf("first issue: %v", err)
 	}
-	if err := s.IssueCode(ctx, "code-b", a, true); !errors.Is(err, login.ErrExpired) {
+	if err := s.FinishTransaction(ctx, "code-b", a); !errors.Is(err, login.ErrExpired) {
 		t.Errorf("second issue for the same transaction: %v, want ErrExpired", err)
 	}
 	if _, err := s.Transaction(ctx, tx.ID); !errors.Is(err, login.ErrExpired) {
