@@ -28,6 +28,16 @@ func newKeys(t *testing.T) (*signing.Keys, *testenv.Clock, signing.Store) {
 	return signing.NewKeys(st, ring, c.Now), c, st
 }
 
+// started is newKeys after a first start: one ES256 key.
+func started(t *testing.T) (*signing.Keys, *testenv.Clock, signing.Store) {
+	t.Helper()
+	k, c, st := newKeys(t)
+	if err := k.Ensure(context.Background(), signing.ES256); err != nil {
+		t.Fatal(err)
+	}
+	return k, c, st
+}
+
 func TestCheckAlg(t *testing.T) {
 	t.Parallel()
 	for alg, ok := range map[string]bool{"ES256": true, "RS256": true, "none": false, "HS256": false, "es256": false, "": false} {
@@ -68,11 +78,8 @@ func TestEnsureOnce(t *testing.T) {
 // then and stays published for Retention after it.
 func TestRotate(t *testing.T) {
 	t.Parallel()
-	k, c, _ := newKeys(t)
+	k, c, _ := started(t)
 	ctx := context.Background()
-	if err := k.Ensure(ctx, signing.ES256); err != nil {
-		t.Fatal(err)
-	}
 	first, err := k.Active(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -128,11 +135,8 @@ func TestRotate(t *testing.T) {
 // by another process is seen.
 func TestKeyCache(t *testing.T) {
 	t.Parallel()
-	k, c, st := newKeys(t)
+	k, c, st := started(t)
 	ctx := context.Background()
-	if err := k.Ensure(ctx, signing.ES256); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := k.Active(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -42,10 +42,11 @@ type refreshEnv struct {
 	auth    token.Authorization // for grant-1, with the test client's lifetimes
 }
 
-// newRefreshEnv returns a Refresh over a fresh database holding one organization, one
-// user and one client, on a clock at rt0.
+// newRefreshEnv starts a parallel test with a Refresh over a fresh database holding one
+// organization, one user and one client, on a clock at rt0.
 func newRefreshEnv(t *testing.T) *refreshEnv {
 	t.Helper()
+	t.Parallel()
 	ctx := context.Background()
 	pool := testenv.Pool(t)
 	st := postgres.New(pool)
@@ -116,9 +117,7 @@ func (e *refreshEnv) wantLookup(t *testing.T, what, value string, want token.Ref
 }
 
 func TestRefreshStartLookup(t *testing.T) {
-	t.Parallel()
-	e := newRefreshEnv(t)
-	ctx := context.Background()
+	e, ctx := newRefreshEnv(t), t.Context()
 	value, rt := e.start(t, e.auth)
 	want := token.RefreshToken{
 		ID: rt.ID, Hash: secret.Digest(value), FamilyID: rt.FamilyID, GrantID: e.auth.GrantID, ClientID: e.auth.ClientID,
@@ -145,9 +144,7 @@ func TestRefreshStartLookup(t *testing.T) {
 }
 
 func TestRefreshLookupUnknown(t *testing.T) {
-	t.Parallel()
-	e := newRefreshEnv(t)
-	ctx := context.Background()
+	e, ctx := newRefreshEnv(t), t.Context()
 	e.start(t, e.auth)
 	unknown := secret.Token().Reveal()
 	if _, err := e.refresh.Lookup(ctx, unknown); !errors.Is(err, token.ErrNotFound) {
@@ -164,7 +161,6 @@ func TestRefreshLookupUnknown(t *testing.T) {
 // RFC 9700 §4.14.2: a rotated token presented again revokes the whole family, the
 // successor included; other families of the same grant are not the thief's.
 func TestRefreshReuseRevokesFamily(t *testing.T) {
-	t.Parallel()
 	e := newRefreshEnv(t)
 	v1, t1 := e.start(t, e.auth)
 	otherValue, otherRT := e.start(t, e.auth) // same grant, another family
@@ -186,9 +182,7 @@ func TestRefreshReuseRevokesFamily(t *testing.T) {
 
 // A stale token rotated again (a client retrying with what it held) is reuse too.
 func TestRefreshRotateTwice(t *testing.T) {
-	t.Parallel()
-	e := newRefreshEnv(t)
-	ctx := context.Background()
+	e, ctx := newRefreshEnv(t), t.Context()
 	v1, _ := e.start(t, e.auth)
 	cur, err := e.refresh.Lookup(ctx, v1)
 	if err != nil {
@@ -210,9 +204,7 @@ func TestRefreshRotateTwice(t *testing.T) {
 // Introspection applies the same rule but revokes nothing: only the refresh grant acts on
 // reuse.
 func TestRefreshInspectDoesNotRevoke(t *testing.T) {
-	t.Parallel()
-	e := newRefreshEnv(t)
-	ctx := context.Background()
+	e, ctx := newRefreshEnv(t), t.Context()
 	v1, _ := e.start(t, e.auth)
 	v2, t2 := e.rotate(t, v1)
 	if _, err := e.refresh.Inspect(ctx, v1); !errors.Is(err, token.ErrReused) {
@@ -242,9 +234,7 @@ func TestRefreshExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			e := newRefreshEnv(t)
-			ctx := context.Background()
+			e, ctx := newRefreshEnv(t), t.Context()
 			a := e.auth
 			if tt.idle != 0 {
 				a.Lifetimes.RefreshIdleTTL, a.Lifetimes.RefreshAbsoluteTTL = tt.idle, tt.absolute
@@ -271,7 +261,6 @@ func TestRefreshExpiry(t *testing.T) {
 // A family ends at its absolute expiry however often it is rotated: the successor's idle
 // expiry is cut to it.
 func TestRefreshFamilyAbsolute(t *testing.T) {
-	t.Parallel()
 	e := newRefreshEnv(t)
 	family := rt0.Add(refreshAbsolute)
 	v1, _ := e.start(t, e.auth)
@@ -294,9 +283,7 @@ func TestRefreshFamilyAbsolute(t *testing.T) {
 
 // The store cuts a successor's expiry to the family's even when the caller did not.
 func TestRotateRefreshTokenCapsExpiry(t *testing.T) {
-	t.Parallel()
-	e := newRefreshEnv(t)
-	ctx := context.Background()
+	e, ctx := newRefreshEnv(t), t.Context()
 	_, t1 := e.start(t, e.auth)
 	next := t1
 	next.ID, next.Hash, next.ExpiresAt = uuid.New(), secret.Digest(secret.Token().Reveal()), rt0.Add(10*refreshAbsolute)
@@ -313,7 +300,6 @@ func TestRotateRefreshTokenCapsExpiry(t *testing.T) {
 // succeeds, the other 49 are reuse, and so the whole family ends up revoked, the winner's
 // successor included.
 func TestRefreshRotateConcurrent(t *testing.T) {
-	t.Parallel()
 	e := newRefreshEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -359,9 +345,7 @@ func TestRefreshRotateConcurrent(t *testing.T) {
 }
 
 func TestRefreshRevoke(t *testing.T) {
-	t.Parallel()
-	e := newRefreshEnv(t)
-	ctx := context.Background()
+	e, ctx := newRefreshEnv(t), t.Context()
 	grant2 := e.auth
 	grant2.GrantID = "grant-2"
 
