@@ -45,6 +45,7 @@ type Harness struct {
 	Logs     *testenv.SyncBuffer
 	Services *app.Services
 	Logins   *login.Service
+	RedisURL string // the Redis Sesame uses (the test's own with Options.OwnRedis)
 	UserID   string
 	Web      Client
 	redis    *localsvc.Redis // set with Options.OwnRedis
@@ -74,6 +75,7 @@ func Start(t testing.TB, o Options) *Harness {
 		h.redis = testenv.StartRedis(t, port)
 		redisURL = h.redis.URL()
 	}
+	h.RedisURL = redisURL
 	env := map[string]string{
 		"SESAME_ISSUER": h.URL, "SESAME_DATABASE_URL": testenv.PostgresURL(t), "SESAME_REDIS_URL": redisURL,
 		"SESAME_REDIS_KEY_PREFIX": prefix, "SESAME_MASTER_KEY": MasterKey,
