@@ -194,8 +194,8 @@ func (p *Provider) tokenGate(next http.Handler) http.Handler {
 		id, sec := clientCredentials(r)
 		c, err := p.st.client(r.Context(), id)
 		switch {
-		case kind.Is(err, kind.Unavailable):
-			writeOAuthError(w, r, err)
+		case err != nil && !errors.Is(err, client.ErrNotFound):
+			writeOAuthError(w, r, err) // a store down (503) or Sesame's failure (500), not the client's
 			return
 		case err != nil, c.Type == client.Confidential && !c.Authenticate(sec), c.Type == client.Public && sec != "":
 			httpx.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "client authentication failed"})
