@@ -67,7 +67,11 @@ func (s *Storage) saveAccessToken(ctx context.Context, req op.TokenRequest, clie
 	return t.ID, t.ExpiresAt, nil
 }
 
-var errRefreshInvalid = oidc.ErrInvalidGrant().WithDescription("refresh token is invalid, expired or already used")
+// refreshInvalid is the answer to a refresh token that cannot be used; built per request:
+// an *oidc.Error is mutable (WithParent), so it is never shared.
+func refreshInvalid(parent error) *oidc.Error {
+	return oidc.ErrInvalidGrant().WithDescription("refresh token is invalid, expired or already used").WithParent(parent)
+}
 
 // CreateAccessAndRefreshTokens issues an access token and a refresh token: a new family for
 // a code, or the successor of the refresh token looked up in this same request. The access
@@ -96,7 +100,7 @@ func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 			slog.WarnContext(ctx, "drop the access token of a failed refresh", "err", rerr)
 		}
 		if errors.Is(err, token.ErrReused) || errors.Is(err, token.ErrNotFound) {
-			return "", "", time.Time{}, errRefreshInvalid.WithParent(err)
+			return "", "", time.Time{}, refreshInvalid(err)
 		}
 		return "", "", time.Time{}, scopeOf(ctx).note(err)
 	}
