@@ -74,34 +74,40 @@ func refreshInvalid(parent error) *oidc.Error {
 }
 
 // CreateAccessAndRefreshTokens issues an access token and a refresh token: a new family for
-// a code, or the successor of the refresh token looked up in this same request. The access
-// token is recorded first: when Redis cannot take it, the refresh token is not consumed (a
-// retry works once Redis is back); when the refresh step then fails, the record is dropped.
+// a code, or the successor of the refresh token looked up in this same request. The order
+// is each grant's rule:
+//   - for a code, the refresh family exists before the access token's record reads the
+//     grant's revocation flag, so a replay of the code racing this issue revokes both
+//     (SaveAccessToken: list, then flag; a replay: flag, then list);
+//   - for a refresh, the access token is recorded first, so a refresh refused because Redis
+//     is down consumes nothing; a replay revoking the grant meanwhile leaves the rotation no
+//     live token. A record left by a failed rotation was never handed out and expires.
 func (s *Storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, _ string) (string, string, time.Time, error) {
 	clientID, grantID, lt, err := s.issue(ctx, req)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
-	id, exp, err := s.saveAccessToken(ctx, req, clientID, grantID, lt.AccessTokenTTL)
-	if err != nil {
-		return "", "", time.Time{}, err
-	}
-	var next secret.Secret
+	var (
+		next secret.Secret
+		id   string
+		exp  time.Time
+	)
 	switch r := req.(type) {
-	case *refreshRequest:
-		next, _, err = s.d.Refresh.Rotate(ctx, r.t, lt.RefreshIdleTTL)
 	case authRequest:
-		next, _, err = s.d.Refresh.Start(ctx, r.a)
+		if next, _, err = s.d.Refresh.Start(ctx, r.a); err == nil {
+			id, exp, err = s.saveAccessToken(ctx, req, clientID, grantID, lt.AccessTokenTTL)
+		}
+	case *refreshRequest:
+		if id, exp, err = s.saveAccessToken(ctx, req, clientID, grantID, lt.AccessTokenTTL); err == nil {
+			next, _, err = s.d.Refresh.Rotate(ctx, r.t, lt.RefreshIdleTTL)
+		}
 	default:
 		err = fmt.Errorf("refresh token for %T", req)
 	}
-	if err != nil {
-		if rerr := s.d.Access.RevokeAccessToken(ctx, id); rerr != nil {
-			slog.WarnContext(ctx, "drop the access token of a failed refresh", "err", rerr)
-		}
-		if errors.Is(err, token.ErrReused) || errors.Is(err, token.ErrNotFound) {
-			return "", "", time.Time{}, refreshInvalid(err)
-		}
+	switch {
+	case errors.Is(err, token.ErrReused), errors.Is(err, token.ErrNotFound):
+		return "", "", time.Time{}, refreshInvalid(err)
+	case err != nil:
 		return "", "", time.Time{}, scopeOf(ctx).note(err)
 	}
 	return id, next.Reveal(), exp, nil
