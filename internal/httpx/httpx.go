@@ -76,10 +76,14 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// MaxBody bounds every request body: Sesame reads only forms, and a login form is well
+// under 1 KiB.
+const MaxBody = 64 << 10
+
 // Middleware wraps next with, outermost first: a request ID (X-Request-ID response
 // header; a client's own ID is not trusted), a per-request logger, an access log line
 // (path only: query strings carry codes and tokens), panic recovery (500, no stack trace
-// to the client) and the refusal of TRACE.
+// to the client), a MaxBody limit on the request body and the refusal of TRACE.
 func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -103,6 +107,8 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
 		}()
+		// Every body Sesame reads is a small form: a larger one is refused while it is read.
+		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
 		if r.Method == http.MethodTrace || r.Method == "TRACK" {
 			WriteJSON(sw, http.StatusMethodNotAllowed, map[string]string{"error": "method_not_allowed"})
 			return

@@ -52,7 +52,6 @@ func known(in []string, keep func(string) bool) []string {
 // down) are its error page.
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	req, err := op.ParseAuthorizeRequest(r, p.op.Decoder())
 	if err != nil || len(req.State) > maxState {
 		return errUnreadable // an oversized state is not sent back to the client either

@@ -13,9 +13,6 @@ import (
 	"github.com/sesameid/sesame/internal/token"
 )
 
-// maxForm bounds a protocol request's form body.
-const maxForm = 64 << 10
-
 // introspect answers RFC 7662 token introspection for a confidential client authenticated
 // with client_secret_basic or client_secret_post (op's handler takes only the first). An
 // access token is active while its record lives; a refresh token is active for the client it
@@ -23,7 +20,6 @@ const maxForm = 64 << 10
 // the reuse revocation a refresh does. Anything else is {"active":false}; a store that cannot
 // answer is 503, not a false "inactive".
 func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		return errMalformedForm
 	}

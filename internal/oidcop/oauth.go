@@ -105,8 +105,8 @@ func (p *Provider) protocol(h httpx.HandlerFunc) http.Handler {
 
 var errOpFailed = errors.New("op answered a server error")
 
-// guard wraps one of op's JSON endpoints (token, revocation, userinfo): a body of at most
-// maxForm; a request scope for the storage bridge; Cache-Control: no-store on every answer (RFC 6749
+// guard wraps one of op's JSON endpoints (token, revocation, userinfo): a request scope for
+// the storage bridge; Cache-Control: no-store on every answer (RFC 6749
 // §5.1); WWW-Authenticate on a 401 (RFC 6749 §5.2); and Sesame's own error in place of op's
 // when op answered 5xx (op puts the internal error's text in error_description) or when a
 // store failed during the request (op turns a failed code lookup into invalid_grant).
@@ -115,7 +115,6 @@ func (p *Provider) guard(next http.Handler) http.Handler {
 		ctx, sc := withScope(r.Context())
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Pragma", "no-cache")
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		gw := &guardWriter{ResponseWriter: w, sc: sc}
 		next.ServeHTTP(gw, r.WithContext(ctx))
 		if gw.replaced {

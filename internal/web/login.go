@@ -51,7 +51,6 @@ func (h *Handler) renderLogin(w http.ResponseWriter, tx login.Transaction, email
 // loginSubmit is the password step. Unknown email and wrong password get the same page,
 // status and message, and the same work (a dummy argon2id verification).
 func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		return errUnreadableForm
 	}

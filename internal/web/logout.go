@@ -20,7 +20,6 @@ type logoutPage struct{ ClientName, CSRF string }
 // session ends and the user is sent there with state. Otherwise Sesame never redirects:
 // it asks the user to confirm on its own page.
 func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		return errUnreadableForm
 	}
@@ -58,7 +57,6 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) error {
 // endSessionConfirm ends the session after the user confirmed on Sesame's page. The form
 // carries a token derived from the session cookie, besides Go's cross-origin protection.
 func (h *Handler) endSessionConfirm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	sid := h.Pages.Cookie(r, httpx.SessionCookie)
 	if !secret.Equal([]byte(r.PostFormValue("csrf")), []byte(logoutCSRF(sid))) {
 		return login.ErrBadCSRF

@@ -23,9 +23,6 @@ const (
 	PathEndSessionConfirm = "/end_session/confirm"
 )
 
-// maxForm bounds a form body: a login form is well under 1 KiB.
-const maxForm = 64 << 10
-
 // Logins runs login transactions and browser sessions (login.Service).
 type Logins interface {
 	Transaction(ctx context.Context, id, bindingCookie string) (login.Transaction, error)
