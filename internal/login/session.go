@@ -15,9 +15,6 @@ type Session struct {
 	LastSeen  time.Time
 }
 
-// AMR returns the RFC 8176 methods the session's steps prove.
-func (s Session) AMR() []string { return amr(s.Steps) }
-
 // Lifetimes bound browser sessions: Idle unused, Absolute since sign-in.
 type Lifetimes struct {
 	Idle, Absolute time.Duration

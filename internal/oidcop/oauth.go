@@ -64,19 +64,16 @@ func (sc *scope) failed() error {
 }
 
 // oauthText is the one mapping from kinds to OAuth errors at the JSON protocol endpoints:
-// a generic description and the request ID, never the internal text. RFC 6749 has no code
-// for "try again later" at the token endpoint; temporarily_unavailable (its §4.1.2.1 code)
-// with 503 and Retry-After is what clients retry on.
+// a generic description and the request ID, never the internal text. Sesame raises only
+// these kinds here (the protocol's own refusals are op's oidc.Errors); RFC 6749 has no code
+// for "try again later" at the token endpoint, and temporarily_unavailable (its §4.1.2.1
+// code) with 503 and Retry-After is what clients retry on.
 func oauthText(k kind.Kind) (status int, code, description string) {
 	switch k {
 	case kind.Unavailable:
 		return http.StatusServiceUnavailable, "temporarily_unavailable", "the service is temporarily unavailable: retry later"
 	case kind.Invalid:
 		return http.StatusBadRequest, "invalid_request", "the request is invalid"
-	case kind.NotFound, kind.Conflict:
-		return http.StatusBadRequest, "invalid_grant", "the grant is invalid, expired or already used"
-	case kind.Forbidden:
-		return http.StatusForbidden, "access_denied", "access denied"
 	}
 	return http.StatusInternalServerError, "server_error", "internal error"
 }
@@ -90,14 +87,28 @@ func writeOAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.WriteJSON(w, status, map[string]string{"error": code, "error_description": desc, "request_id": httpx.RequestID(r.Context())})
 }
 
-// protocol adapts a Sesame handler on a JSON protocol route: a request scope, no-store,
-// and its error answered by writeOAuthError.
+// writeInvalidClient answers a failed client authentication (RFC 6749 §5.2); an unknown
+// client and a wrong secret get the same answer.
+func writeInvalidClient(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="sesame", error="invalid_client"`)
+	httpx.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "client authentication failed"})
+}
+
+// protocolRequest starts a request on a JSON protocol route: uncacheable answers (RFC 6749
+// §5.1) and a scope for the storage bridge.
+func protocolRequest(w http.ResponseWriter, r *http.Request) (*http.Request, *scope) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	ctx, sc := withScope(r.Context())
+	return r.WithContext(ctx), sc
+}
+
+// protocol adapts a Sesame handler on a JSON protocol route: its error is answered by
+// writeOAuthError.
 func (p *Provider) protocol(h httpx.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, _ := withScope(r.Context())
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
-		if err := h(w, r.WithContext(ctx)); err != nil {
+		r, _ = protocolRequest(w, r)
+		if err := h(w, r); err != nil {
 			writeOAuthError(w, r, err)
 		}
 	})
@@ -105,18 +116,15 @@ func (p *Provider) protocol(h httpx.HandlerFunc) http.Handler {
 
 var errOpFailed = errors.New("op answered a server error")
 
-// guard wraps one of op's JSON endpoints (token, revocation, userinfo): a request scope for
-// the storage bridge; Cache-Control: no-store on every answer (RFC 6749
-// §5.1); WWW-Authenticate on a 401 (RFC 6749 §5.2); and Sesame's own error in place of op's
-// when op answered 5xx (op puts the internal error's text in error_description) or when a
-// store failed during the request (op turns a failed code lookup into invalid_grant).
+// guard wraps one of op's JSON endpoints (token, revocation, userinfo): protocolRequest;
+// WWW-Authenticate on a 401 (RFC 6749 §5.2); and Sesame's own error in place of op's when
+// op answered 5xx (op puts the internal error's text in error_description) or when a store
+// failed during the request (op turns a failed code lookup into invalid_grant).
 func (p *Provider) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, sc := withScope(r.Context())
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Pragma", "no-cache")
+		r, sc := protocolRequest(w, r)
 		gw := &guardWriter{ResponseWriter: w, sc: sc}
-		next.ServeHTTP(gw, r.WithContext(ctx))
+		next.ServeHTTP(gw, r)
 		if gw.replaced {
 			err := sc.failed()
 			if err == nil {
@@ -196,8 +204,8 @@ func (p *Provider) tokenGate(next http.Handler) http.Handler {
 		case err != nil && !errors.Is(err, client.ErrNotFound):
 			writeOAuthError(w, r, err) // a store down (503) or Sesame's failure (500), not the client's
 			return
-		case err != nil, c.Type == client.Confidential && !c.Authenticate(sec), c.Type == client.Public && sec != "":
-			httpx.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "client authentication failed"})
+		case err != nil, c.Type == client.Confidential && !c.Authenticate(sec):
+			writeInvalidClient(w)
 			return
 		}
 		sc := scopeOf(r.Context())

@@ -3,11 +3,13 @@ package oidcop
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/org"
 	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/token"
@@ -62,5 +64,18 @@ func TestReplayBetweenTakeAndIssue(t *testing.T) {
 	}
 	if _, err := rs.AccessToken(ctx, id); !errors.Is(err, token.ErrNotFound) {
 		t.Errorf("the access token issued after the replay is live: %v", err)
+	}
+}
+
+// The kinds Sesame raises at the JSON protocol endpoints map to OAuth errors once.
+func TestOAuthText(t *testing.T) {
+	for k, want := range map[kind.Kind]string{
+		kind.Unavailable: "503 temporarily_unavailable", kind.Invalid: "400 invalid_request",
+		kind.Internal: "500 server_error", kind.NotFound: "500 server_error",
+	} {
+		status, code, desc := oauthText(k)
+		if got := fmt.Sprint(status, " ", code); got != want || desc == "" {
+			t.Errorf("oauthText(%s) = %s %q, want %s", k, got, desc, want)
+		}
 	}
 }
