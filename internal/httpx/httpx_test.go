@@ -75,3 +75,15 @@ func TestMiddlewareAndHandler(t *testing.T) {
 		t.Errorf("access log contains the query string:\n%s", logs.String())
 	}
 }
+
+// Every kind has its page, with the status its kind calls for.
+func TestEveryKindHasAPage(t *testing.T) {
+	for k, status := range map[kind.Kind]int{
+		kind.Internal: 500, kind.Invalid: 400, kind.NotFound: 404, kind.Conflict: 409,
+		kind.Forbidden: 403, kind.Unavailable: 503,
+	} {
+		if p := textOf(kind.New(k, "x")); p.status != status || p.title == "" || p.message == "" {
+			t.Errorf("page for %s = %+v, want status %d with a title and a message", k, p, status)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -75,8 +76,9 @@ func fail(what string, err error) error {
 func unavailable(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		// Class 08: connection exception; 53: insufficient resources; 57P0x: shutting down.
-		return pe.Code[:2] == "08" || pe.Code[:2] == "53" || (len(pe.Code) == 5 && pe.Code[:4] == "57P0")
+		// Class 08: connection exception; 53: insufficient resources; 57P0x: shutting down;
+		// 57014: canceled by statement_timeout (too slow).
+		return pe.Code[:2] == "08" || pe.Code[:2] == "53" || strings.HasPrefix(pe.Code, "57P0") || pe.Code == "57014"
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
