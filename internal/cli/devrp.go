@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -30,11 +29,10 @@ func newDevRP(issuer, clientID, listen string) *devRP {
 
 // AuthorizeURL is the URL to open in a browser.
 func (d *devRP) AuthorizeURL() string {
-	sum := sha256.Sum256([]byte(d.verifier))
 	return d.issuer + "/authorize?" + url.Values{
 		"client_id": {d.clientID}, "redirect_uri": {d.redirect}, "response_type": {"code"},
 		"scope": {"openid email profile"}, "state": {"demo"}, "nonce": {"demo"},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"},
+		"code_challenge": {secret.S256(d.verifier)}, "code_challenge_method": {"S256"},
 	}.Encode()
 }
 

@@ -6,8 +6,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -223,13 +221,6 @@ func (b *browser) signIn(p page, email, password string) page {
 	return b.post(b.issuer+"/login", form)
 }
 
-// pkce returns a verifier and its S256 challenge.
-func pkce() (verifier, challenge string) {
-	verifier = oauth2.GenerateVerifier()
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // authorize starts a code flow with PKCE and returns the RP's callback parameters after
 // signing in (or nil page when Sesame answered without redirecting).
 func (e *env) authorizeURL(cfg *oauth2.Config, state, nonce string, challenge string, extra ...oauth2.AuthCodeOption) string {
@@ -328,3 +319,6 @@ func (e *env) userinfo(t testing.TB, access string) (int, map[string]any) {
 	code, m, _ := doJSON(t, req)
 	return code, m
 }
+
+// pkce is testserver.PKCE: a fresh verifier and its S256 challenge.
+var pkce = testserver.PKCE

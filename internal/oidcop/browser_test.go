@@ -1,9 +1,6 @@
 package oidcop_test
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -159,13 +156,6 @@ func (b *browser) signIn(t testing.TB, q url.Values) reply {
 	return b.get(t, r.location())
 }
 
-// pkce returns a fresh verifier and its S256 challenge.
-func pkce() (verifier, challenge string) {
-	verifier = rand.Text() + rand.Text()
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 // authParams is a valid authorization request of clientID for redirect, with state
 // "st-1", a nonce and the S256 challenge.
 func authParams(clientID, redirect, challenge string) url.Values {
@@ -222,3 +212,6 @@ func checkPageHeaders(t testing.TB, r reply) {
 		t.Errorf("Content-Security-Policy = %q, want one with frame-ancestors 'none'", csp)
 	}
 }
+
+// pkce is testserver.PKCE: a fresh verifier and its S256 challenge.
+var pkce = testserver.PKCE

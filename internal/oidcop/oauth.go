@@ -2,8 +2,6 @@ package oidcop
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,6 +10,7 @@ import (
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/httpx"
 	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/internal/secret"
 	"github.com/sesameid/sesame/internal/token"
 )
 
@@ -212,8 +211,7 @@ func (p *Provider) tokenGate(next http.Handler) http.Handler {
 		sc.mu.Lock()
 		sc.tokenClient = c.ClientID
 		if v := r.PostForm.Get("code_verifier"); v != "" {
-			sum := sha256.Sum256([]byte(v))
-			sc.challenge = base64.RawURLEncoding.EncodeToString(sum[:])
+			sc.challenge = secret.S256(v)
 		}
 		sc.mu.Unlock()
 		next.ServeHTTP(w, r)

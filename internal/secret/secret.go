@@ -60,3 +60,10 @@ func Equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
 
 // Matches reports whether presented hashes to digest, in constant time.
 func Matches(presented string, digest []byte) bool { return Equal(Digest(presented), digest) }
+
+// S256 returns the PKCE S256 challenge of verifier: base64url of its SHA-256, unpadded
+// (RFC 7636 §4.2).
+func S256(verifier string) string {
+	d := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(d[:])
+}

@@ -50,3 +50,10 @@ func TestToken(t *testing.T) {
 		t.Error("Matches(other, Digest(token)) = true")
 	}
 }
+
+// RFC 7636 Appendix B: the S256 challenge of the example verifier.
+func TestS256(t *testing.T) {
+	if got := S256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"); got != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" {
+		t.Errorf("S256(RFC 7636 example) = %q", got)
+	}
+}

@@ -156,3 +156,9 @@ func (h *Harness) StopRedis(t testing.TB) {
 		t.Fatal(err)
 	}
 }
+
+// PKCE returns a fresh code verifier (256 random bits) and its S256 challenge.
+func PKCE() (verifier, challenge string) {
+	verifier = secret.Token().Reveal()
+	return verifier, secret.S256(verifier)
+}

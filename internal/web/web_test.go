@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"html"
@@ -18,7 +16,6 @@ import (
 
 	"github.com/sesameid/sesame/internal/httpx"
 	"github.com/sesameid/sesame/internal/login"
-	"github.com/sesameid/sesame/internal/secret"
 	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/testserver"
 )
@@ -141,13 +138,6 @@ func authorizePath(h *testserver.Harness, challenge string, extra url.Values) st
 		q[k] = v
 	}
 	return "/authorize?" + q.Encode()
-}
-
-// pkce returns a fresh verifier and its S256 challenge.
-func pkce() (verifier, challenge string) {
-	verifier = secret.Token().Reveal()
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // authorize starts a login at /authorize and returns the transaction ID the login page
@@ -319,3 +309,6 @@ func checkPage(t *testing.T, r response, status int, title string) {
 	}
 	checkSecurityHeaders(t, r)
 }
+
+// pkce is testserver.PKCE: a fresh verifier and its S256 challenge.
+var pkce = testserver.PKCE
