@@ -55,6 +55,8 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		return errUnreadableForm
 	}
 	ctx, id, binding := r.Context(), r.PostForm.Get("id"), h.Pages.Cookie(r, httpx.BindingCookie)
+	// Checked before the password, so argon2id never runs for a request that would be
+	// refused; Pass checks binding and order again inside its atomic update.
 	tx, err := h.Logins.Transaction(ctx, id, binding)
 	if err != nil {
 		return err
