@@ -16,25 +16,26 @@ import (
 // PostgreSQL down, too slow, out of connections or shutting down is Unavailable; a query
 // that fails on a working server is Sesame's own failure.
 func TestFailKinds(t *testing.T) {
-	if fail("x", nil) != nil {
-		t.Error("fail(nil) != nil")
+	outage := []error{
+		&net.OpError{Op: "dial", Err: errors.New("connection refused")},
+		fmt.Errorf("read: %w", io.ErrUnexpectedEOF),
+		context.DeadlineExceeded,
+		&pgconn.PgError{Code: "08006"}, // connection failure
+		&pgconn.PgError{Code: "53300"}, // too many connections
+		&pgconn.PgError{Code: "57P01"}, // admin shutdown
+		&pgconn.PgError{Code: "57014"}, // statement timeout
 	}
-	for name, tt := range map[string]struct {
-		err  error
-		want kind.Kind
-	}{
-		"connection refused": {&net.OpError{Op: "dial", Err: errors.New("connection refused")}, kind.Unavailable},
-		"dropped connection": {fmt.Errorf("read: %w", io.ErrUnexpectedEOF), kind.Unavailable},
-		"deadline":           {context.DeadlineExceeded, kind.Unavailable},
-		"connection failure": {&pgconn.PgError{Code: "08006"}, kind.Unavailable},
-		"too many clients":   {&pgconn.PgError{Code: "53300"}, kind.Unavailable},
-		"admin shutdown":     {&pgconn.PgError{Code: "57P01"}, kind.Unavailable},
-		"unique violation":   {&pgconn.PgError{Code: "23505"}, kind.Internal},
-		"syntax error":       {&pgconn.PgError{Code: "42601"}, kind.Internal},
-		"statement timeout":  {&pgconn.PgError{Code: "57014"}, kind.Unavailable},
-	} {
-		if got := kind.Of(fail("op", tt.err)); got != tt.want {
-			t.Errorf("%s: kind %s, want %s", name, got, tt.want)
+	for _, err := range outage {
+		if got := kind.Of(fail("op", err)); got != kind.Unavailable {
+			t.Errorf("fail(%v) is %s, want unavailable", err, got)
 		}
+	}
+	for _, code := range []string{"23505", "42601", "22P02"} { // unique, syntax, bad input
+		if got := kind.Of(fail("op", &pgconn.PgError{Code: code})); got != kind.Internal {
+			t.Errorf("fail(SQLSTATE %s) is %s, want internal", code, got)
+		}
+	}
+	if fail("op", nil) != nil {
+		t.Error("fail(nil) != nil")
 	}
 }
