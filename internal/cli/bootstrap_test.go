@@ -230,6 +230,10 @@ func TestMigrateCommands(t *testing.T) {
 		t.Errorf("status after up:\n%s", out)
 	}
 	mustRun(t, env, "", "org", "create", "--name", "A", "--slug", "a")
+	if out := mustRun(t, env, "", "migrate", "down").stdout; !strings.Contains(out, "down 00002_org_boundary.sql") {
+		t.Errorf("down:\n%s", out)
+	}
+	mustRun(t, env, "", "org", "create", "--name", "B", "--slug", "b")
 	if out := mustRun(t, env, "", "migrate", "down").stdout; !strings.Contains(out, "down 00001_init.sql") {
 		t.Errorf("down:\n%s", out)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/sesameid/sesame/internal/app"
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/config"
@@ -26,6 +28,11 @@ func (e *env) client(args []string) error {
 	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect URI, exact match (repeat for several)")
 	fs.Var(&grants, "grant-type", "authorization_code, refresh_token or client_credentials (repeat; default the first two)")
 	public := fs.Bool("public", false, "a public client (native or browser app): no secret")
+	var allowOrgs, scopes stringsFlag
+	fs.Var(&allowOrgs, "allow-org", "also accept users of this organization (slug; repeat for several)")
+	anyOrg := fs.Bool("any-org", false, "accept users of every organization (tokens carry org_id to separate them)")
+	fs.Var(&scopes, "scope", "a scope it may receive beyond openid, profile, email and offline_access (repeat for several)")
+	introspect := fs.Bool("introspect", false, "a resource server: may introspect the tokens of its organization's clients")
 	asJSON := fs.Bool("json", false, `print {"client_id": ..., "client_secret": ...}`)
 	d := client.DefaultLifetimes
 	format := fs.String("access-token-format", d.AccessTokenFormat, "jwt or opaque")
@@ -38,8 +45,17 @@ func (e *env) client(args []string) error {
 		return err
 	}
 	return e.inOrg(cfg, *orgSlug, func(a *app.Services, o org.Organization) error {
+		allowed := make([]uuid.UUID, 0, len(allowOrgs))
+		for _, slug := range allowOrgs {
+			other, err := a.Orgs.BySlug(e.ctx, slug)
+			if err != nil {
+				return fmt.Errorf("--allow-org %s: %w", slug, err)
+			}
+			allowed = append(allowed, other.ID)
+		}
 		c, sec, err := a.Clients.Register(e.ctx, client.NewClient{
-			OrgID: o.ID, Name: *name, Public: *public,
+			OrgID: o.ID, Name: *name, Public: *public, AllowedOrgs: allowed, AnyOrg: *anyOrg,
+			Scopes: scopes, Introspect: *introspect,
 			RedirectURIs: redirects, PostLogoutRedirectURIs: postLogout, GrantTypes: grants,
 			Lifetimes: &client.Lifetimes{AccessTokenFormat: *format, AccessTokenTTL: *accessTTL, IDTokenTTL: *idTTL,
 				RefreshIdleTTL: *idleTTL, RefreshAbsoluteTTL: *absTTL},
@@ -62,7 +78,21 @@ func (e *env) client(args []string) error {
 func (e *env) clientList(args []string) error {
 	return listInOrg(e, "client list", args, func(a *app.Services, o org.Organization) ([]client.Client, error) {
 		return a.Clients.List(e.ctx, o.ID)
-	}, clientOut, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "REDIRECT_URIS"}, func(c client.Client) []string {
-		return []string{c.ClientID, c.Name, string(c.Type), strings.Join(c.GrantTypes, ","), strings.Join(c.RedirectURIs, " ")}
+	}, clientOut, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "USERS_FROM", "SCOPES", "REDIRECT_URIS"}, func(c client.Client) []string {
+		return []string{c.ClientID, c.Name, string(c.Type), strings.Join(c.GrantTypes, ","), usersFrom(c.Audience),
+			strings.Join(c.Scopes, ","), strings.Join(c.RedirectURIs, " ")}
 	})
+}
+
+// usersFrom says whose users a client accepts: "own", "any", or "own," and the IDs of
+// the other organizations allowed.
+func usersFrom(a client.Audience) string {
+	if a.AnyOrg {
+		return "any"
+	}
+	out := []string{"own"}
+	for _, id := range a.AllowedOrgs {
+		out = append(out, id.String())
+	}
+	return strings.Join(out, ",")
 }

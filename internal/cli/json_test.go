@@ -17,7 +17,7 @@ import (
 var (
 	orgKeys           = []string{"created_at", "id", "name", "slug"}
 	userKeys          = []string{"created_at", "email", "email_verified", "id", "name", "org_id", "status"}
-	clientKeys        = []string{"access_token_format", "access_token_ttl", "client_id", "created_at", "grant_types", "id", "id_token_ttl", "name", "org_id", "post_logout_redirect_uris", "redirect_uris", "refresh_token_absolute_ttl", "refresh_token_idle_ttl", "type"}
+	clientKeys        = []string{"access_token_format", "access_token_ttl", "allowed_org_ids", "any_org", "client_id", "created_at", "grant_types", "id", "id_token_ttl", "introspect", "name", "org_id", "post_logout_redirect_uris", "redirect_uris", "refresh_token_absolute_ttl", "refresh_token_idle_ttl", "scopes", "type"}
 	keyKeys           = []string{"alg", "kid", "not_before"}
 	retiredKeyKeys    = []string{"alg", "kid", "not_before", "retired_at"}
 	confidentialKeys  = []string{"client_id", "client_secret"}

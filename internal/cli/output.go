@@ -124,6 +124,10 @@ type clientJSON struct {
 	IDTokenTTL             time.Duration `json:"id_token_ttl"`
 	RefreshIdleTTL         time.Duration `json:"refresh_token_idle_ttl"`
 	RefreshAbsoluteTTL     time.Duration `json:"refresh_token_absolute_ttl"`
+	AllowedOrgIDs          []uuid.UUID   `json:"allowed_org_ids"`
+	AnyOrg                 bool          `json:"any_org"`
+	Scopes                 []string      `json:"scopes"`
+	Introspect             bool          `json:"introspect"`
 	CreatedAt              time.Time     `json:"created_at"`
 }
 
@@ -131,7 +135,8 @@ func clientOut(c client.Client) clientJSON {
 	return clientJSON{inOrgJSON: inOrgJSON{c.ID, c.OrgID}, ClientID: c.ClientID, Name: c.Name, Type: string(c.Type),
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, GrantTypes: c.GrantTypes,
 		AccessTokenFormat: c.AccessTokenFormat, AccessTokenTTL: c.AccessTokenTTL, IDTokenTTL: c.IDTokenTTL,
-		RefreshIdleTTL: c.RefreshIdleTTL, RefreshAbsoluteTTL: c.RefreshAbsoluteTTL, CreatedAt: c.CreatedAt}
+		RefreshIdleTTL: c.RefreshIdleTTL, RefreshAbsoluteTTL: c.RefreshAbsoluteTTL, AllowedOrgIDs: c.AllowedOrgs,
+		AnyOrg: c.AnyOrg, Scopes: c.Scopes, Introspect: c.Introspect, CreatedAt: c.CreatedAt}
 }
 
 // createdClientJSON is client create --json: the secret appears here and nowhere else.

@@ -37,8 +37,7 @@ const (
 // Client is a registered OAuth client.
 type Client struct {
 	ID                     uuid.UUID // internal row ID: never leaves the stores and the CLI
-	OrgID                  uuid.UUID
-	ClientID               string // the public OAuth client_id
+	ClientID               string    // the public OAuth client_id
 	Name                   string
 	Type                   Type
 	SecretHash             []byte // SHA-256 of the secret; nil for a public client
@@ -46,7 +45,77 @@ type Client struct {
 	PostLogoutRedirectURIs []string
 	GrantTypes             []string
 	Lifetimes
-	CreatedAt time.Time
+	Audience            // whose users may sign in to it
+	Scopes     []string // the scopes it may receive beyond the OpenID ones (Grantable)
+	Introspect bool     // a resource server: may introspect the tokens of its organization's clients
+	CreatedAt  time.Time
+}
+
+// Audience is the organization rule of a client: its users come from its own organization,
+// from the organizations it was registered to allow, or from any organization (one
+// application shared by every customer organization, which then separates tenants by the
+// tokens' org_id). It holds at every place a user meets the client: the sign-in steps, SSO,
+// refresh and introspection.
+type Audience struct {
+	OrgID       uuid.UUID   // the organization that registered the client
+	AllowedOrgs []uuid.UUID // other organizations whose users it accepts
+	AnyOrg      bool
+}
+
+// Accepts reports whether a user of organization org may sign in to the client.
+func (a Audience) Accepts(org uuid.UUID) bool {
+	return org != uuid.Nil && (a.AnyOrg || org == a.OrgID || slices.Contains(a.AllowedOrgs, org))
+}
+
+// OpenIDScopes are the scopes every code-flow client may receive (offline_access only with
+// the refresh_token grant).
+var OpenIDScopes = []string{"openid", "profile", "email", "offline_access"}
+
+// Bounds on registered scopes.
+const (
+	maxScopes   = 32
+	maxScopeLen = 64
+)
+
+// Grantable returns the requested scopes the client may receive, each once, in order:
+// the OpenID ones for a code-flow client and the ones it was registered with. Anything else
+// is dropped (RFC 6749 §3.3: the server may grant less than asked, and says so in scope).
+func (c Client) Grantable(requested []string) []string {
+	out := make([]string, 0, len(requested))
+	for _, s := range requested {
+		if c.MayReceive(s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// MayReceive reports whether scope s may be granted to the client.
+func (c Client) MayReceive(s string) bool {
+	switch s {
+	case "openid", "profile", "email":
+		return c.Has(GrantAuthorizationCode)
+	case "offline_access":
+		return c.Has(GrantRefreshToken)
+	}
+	return slices.Contains(c.Scopes, s)
+}
+
+// checkScope is RFC 6749 §3.3's scope-token (printable ASCII but space, '"' and '\\'),
+// bounded.
+func checkScope(s string) error {
+	if s == "" || len(s) > maxScopeLen {
+		return fmt.Errorf("%w: a scope must be 1-%d characters", ErrInvalid, maxScopeLen)
+	}
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x21 || b > 0x7e || b == '"' || b == '\\' {
+			return fmt.Errorf("%w: scope %q: only printable ASCII without space, '\"' or '\\'", ErrInvalid, s)
+		}
+	}
+	if slices.Contains(OpenIDScopes, s) {
+		return fmt.Errorf("%w: scope %q is granted by the flow, not registered", ErrInvalid, s)
+	}
+	return nil
 }
 
 // Errors callers branch on.
@@ -128,12 +197,16 @@ type NewClient struct {
 	PostLogoutRedirectURIs []string
 	GrantTypes             []string   // empty: authorization_code and refresh_token
 	Lifetimes              *Lifetimes // nil: DefaultLifetimes
+	AllowedOrgs            []uuid.UUID
+	AnyOrg                 bool
+	Scopes                 []string
+	Introspect             bool
 }
 
 // Register validates and stores a client. For a confidential client it returns the
 // secret: 256 random bits, shown this once and stored only as SHA-256.
 func (s *Service) Register(ctx context.Context, in NewClient) (Client, secret.Secret, error) {
-	c := Client{OrgID: in.OrgID, Name: strings.TrimSpace(in.Name), Type: Confidential, CreatedAt: s.now().UTC()}
+	c := Client{Name: strings.TrimSpace(in.Name), Type: Confidential, CreatedAt: s.now().UTC()}
 	if in.Public {
 		c.Type = Public
 	}
@@ -168,6 +241,28 @@ func (s *Service) Register(ctx context.Context, in NewClient) (Client, secret.Se
 			return Client{}, secret.Secret{}, fmt.Errorf("post-logout %w", err)
 		}
 	}
+	if in.AnyOrg && len(in.AllowedOrgs) > 0 {
+		return Client{}, secret.Secret{}, fmt.Errorf("%w: --any-org and --allow-org exclude each other", ErrInvalid)
+	}
+	c.Audience = Audience{OrgID: in.OrgID, AnyOrg: in.AnyOrg}
+	for _, o := range dedupe(in.AllowedOrgs) {
+		if o != in.OrgID {
+			c.AllowedOrgs = append(c.AllowedOrgs, o)
+		}
+	}
+	if len(in.Scopes) > maxScopes {
+		return Client{}, secret.Secret{}, fmt.Errorf("%w: at most %d scopes", ErrInvalid, maxScopes)
+	}
+	for _, sc := range in.Scopes {
+		if err := checkScope(sc); err != nil {
+			return Client{}, secret.Secret{}, err
+		}
+	}
+	c.Scopes = dedupe(in.Scopes)
+	if in.Introspect && c.Type != Confidential {
+		return Client{}, secret.Secret{}, fmt.Errorf("%w: only a confidential client can introspect", ErrInvalid)
+	}
+	c.Introspect = in.Introspect
 	c.RedirectURIs = dedupe(in.RedirectURIs)
 	c.PostLogoutRedirectURIs = dedupe(in.PostLogoutRedirectURIs)
 	if c.ID, err = uuid.NewV7(); err != nil {
@@ -214,8 +309,8 @@ func checkGrants(in []string, t Type) ([]string, error) {
 	return out, nil
 }
 
-func dedupe(in []string) []string {
-	out := make([]string, 0, len(in))
+func dedupe[T comparable](in []T) []T {
+	out := make([]T, 0, len(in))
 	for _, s := range in {
 		if !slices.Contains(out, s) {
 			out = append(out, s)

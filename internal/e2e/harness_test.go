@@ -49,6 +49,7 @@ type env struct {
 	native   registered // public, loopback
 	service  registered // confidential, client_credentials only
 	opaque   registered // confidential, opaque access tokens
+	api      registered // confidential resource server of acme (--introspect): e.introspect asks as it
 	provider *oidc.Provider
 	logs     *syncBuffer
 	userID   string
@@ -103,6 +104,7 @@ func start(t testing.TB, extra map[string]string) *env {
 	e.native = createClient(t, e.cliEnv, "--name", "CLI", "--public", "--redirect-uri", nativeCB)
 	e.service = createClient(t, e.cliEnv, "--name", "Service", "--grant-type", "client_credentials")
 	e.opaque = createClient(t, e.cliEnv, "--name", "Opaque", "--redirect-uri", "https://rp3.example/cb", "--access-token-format", "opaque")
+	e.api = createClient(t, e.cliEnv, "--name", "API", "--grant-type", "client_credentials", "--introspect")
 	e.serve(t)
 	return e
 }
@@ -286,11 +288,12 @@ func doJSON(t testing.TB, req *http.Request) (int, map[string]any, http.Header) 
 	return resp.StatusCode, m, resp.Header
 }
 
+// introspect asks as acme's resource server (e.api).
 func (e *env) introspect(t testing.TB, token string) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth/introspect", strings.NewReader(url.Values{"token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(e.web.ID, e.web.Secret)
+	req.SetBasicAuth(e.api.ID, e.api.Secret)
 	code, m, _ := doJSON(t, req)
 	if code != http.StatusOK {
 		t.Fatalf("introspect: %d %v", code, m)

@@ -73,8 +73,14 @@ func (s *Service) Begin(req Request, c Client, bindingCookie string) (Transactio
 }
 
 // Adopt returns t answered by session sess (SSO): the session's user and the steps it
-// passed, with its auth_time. Next then says whether anything more is needed.
+// passed, with its auth_time. Next then says whether anything more is needed. A session of
+// a user the client does not accept (another organization's) answers nothing: t is marked
+// OtherOrgSession and the user signs in with another account.
 func (s *Service) Adopt(t Transaction, sess Session) Transaction {
+	if !t.accepts(sess.OrgID) {
+		t.OtherOrgSession = true
+		return t
+	}
 	t.UserID, t.OrgID, t.AuthTime = sess.UserID, sess.OrgID, sess.AuthTime
 	t.Passed = slices.Clone(sess.Steps)
 	return t
@@ -111,8 +117,9 @@ type Identity struct {
 // bound to bindingCookie and step must be what Next names now (ErrOutOfOrder otherwise,
 // so a step cannot be skipped, run early or run twice). who, when not nil, is the user the
 // step identified; the first step that identifies a user sets auth_time, a later step may
-// not change the user (ErrOutOfOrder), and when the request's id_token_hint named a user,
-// nobody else may pass (ErrNotHintedUser).
+// not change the user (ErrOutOfOrder), when the request's id_token_hint named a user,
+// nobody else may pass (ErrNotHintedUser), and a user of an organization the client does
+// not accept may not pass (ErrOtherOrg).
 func (s *Service) Pass(ctx context.Context, id, bindingCookie string, step Step, who *Identity) (Transaction, error) {
 	if step == Done {
 		return Transaction{}, ErrOutOfOrder
@@ -129,6 +136,8 @@ func (s *Service) Pass(ctx context.Context, id, bindingCookie string, step Step,
 			switch {
 			case t.Request.HintSubject != "" && who.UserID != t.Request.HintSubject:
 				return t, ErrNotHintedUser
+			case !t.accepts(who.OrgID):
+				return t, ErrOtherOrg
 			case t.UserID == "":
 				t.UserID, t.OrgID, t.AuthTime = who.UserID, who.OrgID, now
 			case t.UserID != who.UserID:

@@ -10,7 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/uuid"
 
+	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/testenv"
 )
@@ -29,8 +31,12 @@ var (
 		Policy:   login.Policy{Steps: []login.Step{login.StepPassword}},
 		Sessions: login.Lifetimes{Idle: time.Hour, Absolute: 8 * time.Hour},
 	}
-	ada = &login.Identity{UserID: "user-ada", OrgID: "org-1"}
-	bob = &login.Identity{UserID: "user-bob", OrgID: "org-1"}
+	org1 = uuid.MustParse("00000000-0000-7000-8000-000000000001")
+	org2 = uuid.MustParse("00000000-0000-7000-8000-000000000002")
+	ada  = &login.Identity{UserID: "user-ada", OrgID: org1.String()}
+	bob  = &login.Identity{UserID: "user-bob", OrgID: org1.String()}
+	// webClient is a client of org1 that accepts only its own users.
+	webClient = login.Client{Name: "Web", Audience: client.Audience{OrgID: org1}}
 )
 
 // stores is what testenv.RedisStore gives: both stores the Service needs.
@@ -55,7 +61,7 @@ func begin(t *testing.T, s *login.Service, cookie string) login.Transaction {
 	tx, err := s.Begin(login.Request{
 		ClientID: "client-1", RedirectURI: "https://rp.example/cb", Scopes: []string{"openid", "email"},
 		State: "st", Nonce: "n", CodeChallenge: "ch", CodeChallengeMethod: "S256", MaxAge: &maxAge,
-	}, login.Client{Name: "Web"}, cookie)
+	}, webClient, cookie)
 	if err != nil {
 		t.Fatalf("Begin: %v", err)
 	}
@@ -491,20 +497,68 @@ func TestPassHintedUser(t *testing.T) {
 	t.Parallel()
 	s, _, _ := newService(t, twoSteps)
 	ctx := context.Background()
-	tx, err := s.Begin(login.Request{ClientID: "c", HintSubject: "ada"}, login.Client{}, "cookie-a")
+	tx, err := s.Begin(login.Request{ClientID: "c", HintSubject: "ada"}, webClient, "cookie-a")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Save(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Pass(ctx, tx.ID, "cookie-a", login.StepPassword, &login.Identity{UserID: "bob"}); !errors.Is(err, login.ErrNotHintedUser) {
+	if _, err := s.Pass(ctx, tx.ID, "cookie-a", login.StepPassword, &login.Identity{UserID: "bob", OrgID: org1.String()}); !errors.Is(err, login.ErrNotHintedUser) {
 		t.Errorf("Pass as bob with a hint naming ada = %v, want ErrNotHintedUser", err)
 	}
 	if got := read(t, s, tx.ID, "cookie-a"); got.UserID != "" || len(got.Passed) != 0 {
 		t.Errorf("a refused user changed the transaction: %+v", got)
 	}
-	if got, err := s.Pass(ctx, tx.ID, "cookie-a", login.StepPassword, &login.Identity{UserID: "ada"}); err != nil || got.UserID != "ada" {
+	if got, err := s.Pass(ctx, tx.ID, "cookie-a", login.StepPassword, &login.Identity{UserID: "ada", OrgID: org1.String()}); err != nil || got.UserID != "ada" {
 		t.Errorf("Pass as the hinted user = %+v, %v", got, err)
+	}
+}
+
+// A client accepts users of its own organization, of the organizations it allows, or of
+// any (client.Audience); Pass refuses anyone else with ErrOtherOrg and changes nothing, and
+// Adopt lets no other organization's session answer (the transaction says so instead).
+func TestOrganizationBoundary(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newService(t, oneStep)
+	ctx := context.Background()
+	carol := &login.Identity{UserID: "user-carol", OrgID: org2.String()}
+	for _, tc := range []struct {
+		name   string
+		aud    client.Audience
+		who    *login.Identity
+		wantOK bool
+	}{
+		{"own organization", client.Audience{OrgID: org1}, ada, true},
+		{"another organization", client.Audience{OrgID: org1}, carol, false},
+		{"an allowed organization", client.Audience{OrgID: org1, AllowedOrgs: []uuid.UUID{org2}}, carol, true},
+		{"any organization", client.Audience{OrgID: org1, AnyOrg: true}, carol, true},
+		{"no organization", client.Audience{OrgID: org1, AnyOrg: true}, &login.Identity{UserID: "user-x"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tx, err := s.Begin(login.Request{ClientID: "c"}, login.Client{Name: "Web", Audience: tc.aud}, "cookie")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Save(ctx, tx); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Pass(ctx, tx.ID, "cookie", login.StepPassword, tc.who)
+			if tc.wantOK != (err == nil) || (!tc.wantOK && !errors.Is(err, login.ErrOtherOrg)) {
+				t.Fatalf("Pass = %v, want ok=%v (or ErrOtherOrg)", err, tc.wantOK)
+			}
+			if !tc.wantOK {
+				if got := read(t, s, tx.ID, "cookie"); got.UserID != "" || len(got.Passed) != 0 {
+					t.Errorf("a refused user changed the transaction: %+v", got)
+				}
+			} else if got.UserID != tc.who.UserID {
+				t.Errorf("Pass = %+v", got)
+			}
+			sess := login.Session{ID: "s", UserID: tc.who.UserID, OrgID: tc.who.OrgID, Steps: []login.Step{login.StepPassword}}
+			adopted := s.Adopt(tx, sess)
+			if tc.wantOK == adopted.OtherOrgSession || tc.wantOK != (adopted.UserID == tc.who.UserID) {
+				t.Errorf("Adopt: user %q, OtherOrgSession %v; want accepted=%v", adopted.UserID, adopted.OtherOrgSession, tc.wantOK)
+			}
+		})
 	}
 }

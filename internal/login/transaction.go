@@ -10,6 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/secret"
@@ -55,6 +57,7 @@ type Request struct {
 type Client struct {
 	Name      string
 	Lifetimes client.Lifetimes
+	client.Audience
 }
 
 // Transaction is a login in progress.
@@ -65,6 +68,9 @@ type Transaction struct {
 	CSRF        string // the token every step's form carries
 	BindingHash []byte // SHA-256 of the browser binding cookie
 	CreatedAt   time.Time
+	// OtherOrgSession: the browser's session is of a user the client does not accept (another
+	// organization's); the login page says so and asks for another account.
+	OtherOrgSession bool
 
 	// Set by the steps.
 	UserID   string
@@ -86,7 +92,17 @@ var (
 	// ErrNotHintedUser: the relying party named a user (id_token_hint) and another one signed
 	// in (OpenID Connect Core §3.1.2.1).
 	ErrNotHintedUser = kind.New(kind.Forbidden, "signed-in user is not the one the id_token_hint names")
+	// ErrOtherOrg: the user belongs to an organization the client does not accept
+	// (client.Audience).
+	ErrOtherOrg = kind.New(kind.Forbidden, "this account cannot sign in to the application")
 )
+
+// accepts reports whether the transaction's client accepts a user of organization org
+// (a UUID string).
+func (t Transaction) accepts(org string) bool {
+	id, err := uuid.Parse(org)
+	return err == nil && t.Client.Accepts(id)
+}
 
 // Has reports whether step s has passed.
 func (t Transaction) Has(s Step) bool { return slices.Contains(t.Passed, s) }

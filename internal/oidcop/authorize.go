@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/google/uuid"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
@@ -87,16 +88,15 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 		return fail(oidc.ErrInvalidRequest().WithDescription("nonce or login_hint is too long"))
 	}
 	// Only what Sesame knows, once each: a transaction's size does not follow the request's.
-	scopes := known(req.Scopes, func(s string) bool {
-		return slices.Contains(supportedScopes, s) && (s != oidc.ScopeOfflineAccess || c.Has(client.GrantRefreshToken))
-	})
+	scopes := c.Grantable(req.Scopes) // openid is among them: checked above
+
 	prompts := known(req.Prompt, func(s string) bool { return slices.Contains(supportedPrompts, s) })
 	maxAge, err := op.ValidateAuthReqPrompt(req.Prompt, req.MaxAge)
 	if err != nil {
 		return fail(oidc.DefaultToServerError(err, "invalid prompt"))
 	}
 	hintSub, err := op.ValidateAuthReqIDTokenHint(ctx, req.IDTokenHint, p.op.IDTokenHintVerifier(ctx))
-	if err != nil {
+	if err != nil || (req.IDTokenHint != "" && jwtType(req.IDTokenHint) != typIDToken) {
 		return fail(oidc.ErrLoginRequired().WithDescription("the id_token_hint is invalid"))
 	}
 
@@ -106,12 +106,13 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 		CodeChallengeMethod: string(req.CodeChallengeMethod), Prompt: prompts, MaxAge: maxAge,
 		LoginHint: req.LoginHint, HintSubject: hintSub,
 	}
-	tx, err := p.d.Logins.Begin(lr, login.Client{Name: c.Name, Lifetimes: c.Lifetimes}, p.binding(w, r))
+	tx, err := p.d.Logins.Begin(lr, login.Client{Name: c.Name, Lifetimes: c.Lifetimes, Audience: c.Audience}, p.binding(w, r))
 	if err != nil {
 		return err
 	}
-	// SSO: a live session that satisfies prompt, max_age and the hint answers for the user;
-	// Next then says whether anything more is needed. A store that cannot tell fails closed.
+	// SSO: a live session that satisfies prompt, max_age and the hint answers for the user,
+	// if the client accepts the user's organization (Adopt); Next then says whether anything
+	// more is needed. A store that cannot tell fails closed.
 	sess, err := p.d.Logins.Session(ctx, p.d.Pages.Cookie(r, httpx.SessionCookie))
 	switch {
 	case err == nil && sess.Satisfies(lr, p.d.Now()):
@@ -158,9 +159,9 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) error {
 	return p.issueCode(w, r, tx, p.d.Codes.FinishTransaction)
 }
 
-// issueCode issues the code for the finished transaction in hand (op builds it, encrypted
-// and unguessable) with one Redis write, store (which for a stored transaction also consumes
-// it), and sends the code to the client.
+// issueCode issues the code for the finished transaction in hand (256 random bits, kept in
+// Redis only as SHA-256) with one Redis write, store (which for a stored transaction also
+// consumes it), and sends the code to the client.
 func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Transaction,
 	store func(context.Context, string, token.Authorization) error) error {
 	q := tx.Request
@@ -169,10 +170,12 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Tr
 		CodeChallenge: q.CodeChallenge, CodeChallengeMethod: q.CodeChallengeMethod, UserID: tx.UserID,
 		AuthTime: tx.AuthTime, AMR: tx.AMR(), ACR: tx.ACR(), Lifetimes: tx.Client.Lifetimes,
 	}
-	code, err := op.BuildAuthRequestCode(authRequest{a}, p.op.Crypto())
+	org, err := uuid.Parse(tx.OrgID)
 	if err != nil {
 		return err
 	}
+	a.OrgID = org
+	code := secret.Token().Reveal()
 	if err := store(r.Context(), code, a); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/sesameid/sesame/internal/oidcop"
 	"github.com/sesameid/sesame/internal/org"
 	"github.com/sesameid/sesame/internal/seal"
+	"github.com/sesameid/sesame/internal/secret"
 	"github.com/sesameid/sesame/internal/signing"
 	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/testserver"
@@ -60,7 +61,8 @@ func startProvider(t *testing.T) *provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := account.NewService(pg, account.DefaultParams, now).Create(ctx, account.NewUser{OrgID: o.ID, Email: testserver.Email, Name: "Ada"})
+	u, err := account.NewService(pg, account.DefaultParams, now).Create(ctx, account.NewUser{OrgID: o.ID, Email: testserver.Email, Name: "Ada",
+		Password: secret.New(testserver.Password)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func TestOneClientReadPerRequest(t *testing.T) {
 				"redirect_uri": {testserver.WebCB}, "code_verifier": {verifier}})
 			refresh, _ = m["refresh_token"].(string)
 			if r.status != http.StatusOK || refresh == "" {
-				t.Fatalf("code exchange = %v, want 200 with a refresh token", r)
+				t.Fatalf("code exchange = %v %s, want 200 with a refresh token", r, r.body)
 			}
 		}},
 		{"refresh_token", 1, func(t *testing.T) {

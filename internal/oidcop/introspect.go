@@ -6,90 +6,107 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/zitadel/oidc/v3/pkg/oidc"
-	"github.com/zitadel/oidc/v3/pkg/op"
-
+	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/httpx"
 	"github.com/sesameid/sesame/internal/token"
 )
 
+// introspection is an RFC 7662 §2.2 answer, with the organization of the token's subject.
+type introspection struct {
+	Active    bool     `json:"active"`
+	Scope     string   `json:"scope,omitempty"`
+	ClientID  string   `json:"client_id,omitempty"`
+	TokenType string   `json:"token_type,omitempty"`
+	Exp       int64    `json:"exp,omitempty"`
+	Sub       string   `json:"sub,omitempty"`
+	Aud       []string `json:"aud,omitempty"`
+	Iss       string   `json:"iss,omitempty"`
+	JTI       string   `json:"jti,omitempty"`
+	OrgID     string   `json:"org_id,omitempty"`
+}
+
 // introspect answers RFC 7662 token introspection for a confidential client authenticated
-// with client_secret_basic or client_secret_post (op's handler takes only the first). An
-// access token is active while its record lives; a refresh token is active for the client it
-// was issued to by the same rule as the refresh grant (token.RefreshToken.Check), without
-// the reuse revocation a refresh does. Anything else is {"active":false}; a store that cannot
-// answer is 503, not a false "inactive".
+// with client_secret_basic or client_secret_post. The caller learns that a token is active
+// only when it was issued to the caller, or, for an access token, when the caller is a
+// resource server (client.Client.Introspect) of the organization that registered the token's
+// client (§4: a token is not disclosed to whoever asks); and only while the token's client
+// still accepts the token's user (client.Audience). Anything else is {"active":false}; a
+// store that cannot answer is 503, not a false "inactive".
 func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return errMalformedForm
+	if err := parseBody(r); err != nil {
+		return err
 	}
 	ctx := r.Context()
-	id, sec := clientCredentials(r)
-	c, err := p.st.authenticate(ctx, id, sec)
-	if errors.Is(err, errInvalidClient) {
-		writeInvalidClient(w)
-		return nil
-	}
+	c, err := p.authenticate(ctx, r)
 	if err != nil {
 		return err
 	}
+	if c.Type != client.Confidential {
+		return errInvalidClient
+	}
 	value := r.PostForm.Get("token")
-	resp := &oidc.IntrospectionResponse{}
-	if tokenID, subject, ok := p.accessTokenID(ctx, value); ok {
-		t, err := p.st.liveAccessToken(ctx, tokenID, subject)
-		switch {
-		case err == nil:
-			fillIntrospection(resp, t)
-		case !errors.Is(err, token.ErrNotFound):
-			return err
-		}
-	} else {
-		t, err := p.d.Refresh.Inspect(ctx, value)
-		switch {
-		case err == nil && t.ClientID == c.ClientID:
-			resp.Active, resp.Subject, resp.ClientID, resp.Scope = true, t.UserID.String(), t.ClientID, t.Scopes
-			resp.Expiration, resp.TokenType = oidc.FromTime(t.ExpiresAt), "refresh_token"
-		case err != nil && !errors.Is(err, token.ErrNotFound) && !errors.Is(err, token.ErrReused):
-			return err
-		}
+	resp := introspection{}
+	if _, _, ok := p.accessTokenID(ctx, value); ok {
+		resp, err = p.introspectAccess(ctx, c, value)
+	} else if value != "" && len(value) <= maxRefreshToken {
+		resp, err = p.introspectRefresh(ctx, c, value)
+	}
+	if err != nil {
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, resp)
 	return nil
 }
 
-// accessTokenID reads the token ID and subject of an access token Sesame issued: an opaque
-// one decrypts to "id:subject", a JWT must verify against the published keys.
-func (p *Provider) accessTokenID(ctx context.Context, value string) (id, subject string, ok bool) {
-	if value == "" {
-		return "", "", false
+var inactive = introspection{}
+
+func (p *Provider) introspectAccess(ctx context.Context, caller client.Client, value string) (introspection, error) {
+	t, err := p.liveAccessToken(ctx, value)
+	if errors.Is(err, token.ErrNotFound) {
+		return inactive, nil
 	}
-	if plain, err := p.op.Crypto().Decrypt(value); err == nil {
-		id, subject, ok = strings.Cut(plain, ":")
-		return id, subject, ok && !strings.Contains(subject, ":")
-	}
-	ctx = op.ContextWithIssuer(ctx, p.issuer)
-	claims, err := op.VerifyAccessToken[*oidc.AccessTokenClaims](ctx, value, p.op.AccessTokenVerifier(ctx))
 	if err != nil {
-		return "", "", false
+		return inactive, err
 	}
-	return claims.JWTID, claims.Subject, true
+	owner := caller
+	if t.ClientID != caller.ClientID {
+		if !caller.Introspect || caller.OrgID != t.ClientOrg {
+			return inactive, nil
+		}
+		if owner, err = p.d.Clients.ByClientID(ctx, t.ClientID); errors.Is(err, client.ErrNotFound) {
+			return inactive, nil
+		} else if err != nil {
+			return inactive, err
+		}
+	}
+	if !owner.Accepts(t.OrgID) {
+		return inactive, nil
+	}
+	return introspection{Active: true, Scope: strings.Join(t.Scopes, " "), ClientID: t.ClientID, TokenType: "Bearer",
+		Exp: t.ExpiresAt.Unix(), Sub: t.Subject, Aud: t.Audience, Iss: p.issuer, JTI: t.ID, OrgID: t.OrgID.String()}, nil
 }
 
-// liveAccessToken returns the record of an unrevoked, unexpired access token for subject,
-// or token.ErrNotFound.
-func (s *Storage) liveAccessToken(ctx context.Context, tokenID, subject string) (token.AccessToken, error) {
-	t, err := s.d.Access.AccessToken(ctx, tokenID)
+// introspectRefresh: a refresh token is disclosed only to its own client, by the rule of
+// the refresh grant (token.RefreshToken.Check, without the reuse revocation), for an active
+// user the client accepts.
+func (p *Provider) introspectRefresh(ctx context.Context, caller client.Client, value string) (introspection, error) {
+	t, err := p.d.Refresh.Inspect(ctx, value)
+	switch {
+	case errors.Is(err, token.ErrNotFound), errors.Is(err, token.ErrReused):
+		return inactive, nil
+	case err != nil:
+		return inactive, err
+	case t.ClientID != caller.ClientID:
+		return inactive, nil
+	}
+	u, err := p.activeUser(ctx, caller, t.UserID.String())
+	var oe *oauthError
+	if errors.As(err, &oe) {
+		return inactive, nil
+	}
 	if err != nil {
-		return token.AccessToken{}, scopeOf(ctx).note(err)
+		return inactive, err
 	}
-	if t.Subject != subject {
-		return token.AccessToken{}, token.ErrNotFound
-	}
-	return t, nil
-}
-
-func fillIntrospection(resp *oidc.IntrospectionResponse, t token.AccessToken) {
-	resp.Active, resp.Subject, resp.ClientID, resp.Scope = true, t.Subject, t.ClientID, t.Scopes
-	resp.Audience, resp.Expiration, resp.JWTID = t.Audience, oidc.FromTime(t.ExpiresAt), t.ID
-	resp.TokenType = oidc.BearerToken
+	return introspection{Active: true, Scope: strings.Join(t.Scopes, " "), ClientID: t.ClientID, TokenType: "refresh_token",
+		Exp: t.ExpiresAt.Unix(), Sub: t.UserID.String(), Iss: p.issuer, OrgID: u.OrgID.String()}, nil
 }

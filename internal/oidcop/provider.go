@@ -15,6 +15,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 	"github.com/rs/cors"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/sesameid/sesame/internal/account"
@@ -67,8 +68,9 @@ type AccessTokens interface {
 type Refresh interface {
 	Lookup(ctx context.Context, value string) (token.RefreshToken, error)
 	Inspect(ctx context.Context, value string) (token.RefreshToken, error)
+	Find(ctx context.Context, value string) (token.RefreshToken, error)
 	Start(ctx context.Context, a token.Authorization) (secret.Secret, token.RefreshToken, error)
-	Rotate(ctx context.Context, current token.RefreshToken, idle time.Duration) (secret.Secret, token.RefreshToken, error)
+	Rotate(ctx context.Context, current token.RefreshToken, scopes []string, idle time.Duration) (secret.Secret, token.RefreshToken, error)
 	RevokeFamily(ctx context.Context, t token.RefreshToken) error
 	RevokeGrant(ctx context.Context, grantID string) error
 }
@@ -140,7 +142,7 @@ var corsOptions = cors.Options{
 // New builds the provider.
 func New(cfg Config, d Deps) (*Provider, error) {
 	issuer := cfg.Issuer.String()
-	st := &Storage{d: d, loginURL: func(id string) string { return issuer + cfg.LoginPath + "?id=" + url.QueryEscape(id) }}
+	st := &Storage{d: d}
 	opts := []op.Option{
 		// Authenticated encryption only: without this op still decrypts legacy AES-CFB values.
 		op.WithCrypto(op.NewAES256GCMCrypto(cfg.CryptoKey, "sesame")),
@@ -164,7 +166,9 @@ func New(cfg Config, d Deps) (*Provider, error) {
 }
 
 var supportedClaims = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp",
-	"at_hash", "email", "email_verified", "name"}
+	"at_hash", "email", "email_verified", "name", "org_id"}
+
+var supportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
 
 // Routes registers every provider route on mux.
 func (p *Provider) Routes(mux *http.ServeMux) {
@@ -175,11 +179,12 @@ func (p *Provider) Routes(mux *http.ServeMux) {
 	mux.Handle("GET "+PathAuthorize, page(p.authorize))
 	mux.Handle("POST "+PathAuthorize, page(p.authorize))
 	mux.Handle("GET "+PathCallback, page(p.callback))
-	mux.Handle("POST "+PathToken, p.guard(p.tokenGate(opH)))
-	mux.Handle("POST "+PathIntrospect, cors.New(corsOptions).Handler(p.protocol(p.introspect)))
-	mux.Handle("POST "+PathRevoke, p.guard(opH))
-	mux.Handle("GET "+PathUserinfo, p.guard(opH))
-	mux.Handle("POST "+PathUserinfo, p.guard(opH))
+	api := func(h httpx.HandlerFunc) http.Handler { return cors.New(corsOptions).Handler(p.protocol(h)) }
+	mux.Handle("POST "+PathToken, api(p.token))
+	mux.Handle("POST "+PathIntrospect, api(p.introspect))
+	mux.Handle("POST "+PathRevoke, api(p.revoke))
+	mux.Handle("GET "+PathUserinfo, api(p.userinfo))
+	mux.Handle("POST "+PathUserinfo, api(p.userinfo))
 	// OPTIONS is a CORS preflight or nothing: op would serve any other OPTIONS request as the
 	// endpoint itself, reading its parameters from the query string.
 	preflight := cors.New(corsOptions).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -17,8 +17,8 @@ import (
 
 // A replay of a code that lands after the first use took it but before that use issued its
 // tokens (the window TestConcurrentRedemption only sometimes hits) still leaves every token
-// of the grant dead: the refresh family must exist before the access token's record checks
-// the grant's revocation flag (RFC 6749 §4.1.2).
+// of the grant dead: the refresh family exists before the access token's record checks the
+// grant's revocation flag (RFC 6749 §4.1.2).
 func TestReplayBetweenTakeAndIssue(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -36,33 +36,39 @@ func TestReplayBetweenTakeAndIssue(t *testing.T) {
 		t.Fatal(err)
 	}
 	refresh := token.NewRefresh(pg, time.Now)
-	st := &Storage{d: Deps{Codes: rs, Access: rs, Refresh: refresh, Now: time.Now}}
-	a := token.Authorization{GrantID: "grant-1", ClientID: c.ClientID, CodeChallenge: "ch", UserID: u.ID.String(), AMR: []string{"pwd"}, AuthTime: time.Now(),
-		Scopes: []string{"openid", "offline_access"}, Lifetimes: client.DefaultLifetimes}
+	p := &Provider{d: Deps{Codes: rs, Access: rs, Refresh: refresh, Now: time.Now}}
+	a := token.Authorization{GrantID: "grant-1", ClientID: c.ClientID, CodeChallenge: "ch", UserID: u.ID.String(), OrgID: o.ID,
+		AMR: []string{"pwd"}, AuthTime: time.Now(), Scopes: []string{"openid", "offline_access"}, Lifetimes: client.DefaultLifetimes}
 	if err := rs.IssueCode(ctx, "the-code", a); err != nil {
 		t.Fatal(err)
 	}
-	presented := func() context.Context {
-		ctx, sc := withScope(ctx)
-		sc.tokenClient, sc.challenge = c.ClientID, "ch"
-		return ctx
-	}
-	winner := presented()
-	ar, err := st.AuthRequestByCode(winner, "the-code")
+	// The winner takes the code and starts the refresh family, as codeGrant does...
+	won, _, err := rs.TakeCode(ctx, "the-code", c.ClientID, "ch")
 	if err != nil {
 		t.Fatalf("first use: %v", err)
 	}
-	if _, err := st.AuthRequestByCode(presented(), "the-code"); !errors.Is(err, token.ErrReused) {
+	rt, _, err := refresh.Start(ctx, won)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ...the replay lands and revokes the grant...
+	_, grantID, err := rs.TakeCode(ctx, "the-code", c.ClientID, "ch")
+	if !errors.Is(err, token.ErrReused) {
 		t.Fatalf("replay: %v, want ErrReused", err)
 	}
-	id, rt, _, err := st.CreateAccessAndRefreshTokens(winner, ar, "")
-	if err != nil {
-		t.Fatalf("issue: %v", err)
+	if err := p.revokeGrant(ctx, grantID); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := refresh.Lookup(ctx, rt); err == nil {
-		t.Error("the refresh token issued after the replay is usable")
+	// ...and the winner's access token is saved last.
+	at := token.AccessToken{ID: "at-1", ClientID: c.ClientID, Subject: u.ID.String(), GrantID: won.GrantID,
+		ExpiresAt: time.Now().Add(time.Minute)}
+	if err := p.save(ctx, minted{record: at}); err != nil {
+		t.Fatalf("save after the replay = %v", err)
 	}
-	if _, err := rs.AccessToken(ctx, id); !errors.Is(err, token.ErrNotFound) {
+	if _, err := refresh.Lookup(ctx, rt.Reveal()); err == nil {
+		t.Error("the refresh token issued before the replay is usable")
+	}
+	if _, err := rs.AccessToken(ctx, at.ID); !errors.Is(err, token.ErrNotFound) {
 		t.Errorf("the access token issued after the replay is live: %v", err)
 	}
 }

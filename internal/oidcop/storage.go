@@ -3,104 +3,28 @@ package oidcop
 import (
 	"context"
 	"errors"
-	"slices"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/signing"
 )
 
-// Storage implements op.Storage over Sesame's services. Its methods are split by concern:
-// clients and keys here, authorization requests and codes in requests.go, tokens in
-// tokens.go, userinfo and introspection in userinfo.go. Every dependency failure is noted
-// in the request's scope (oauth.go) so the edge answers it as one.
+// Storage implements op.Storage over Sesame's services. Sesame uses op for the JWKS
+// endpoint, the discovery document's base, the authorization request parser and the
+// verification of ID and access tokens it signed; those need only the keys. Every other
+// endpoint op could serve (authorize, token, introspection, revocation, userinfo, end
+// session) is Sesame's own, so the methods behind them refuse: nothing can complete a
+// request through op without Sesame's rules.
 type Storage struct {
-	d        Deps
-	loginURL func(id string) string
+	d Deps
 }
 
-var (
-	_ op.Storage                   = (*Storage)(nil)
-	_ op.ClientCredentialsStorage  = (*Storage)(nil)
-	_ op.CanSetUserinfoFromRequest = (*Storage)(nil)
-)
+var _ op.Storage = (*Storage)(nil)
 
-// client returns the live client clientID, read once per request.
-func (s *Storage) client(ctx context.Context, clientID string) (client.Client, error) {
-	sc := scopeOf(ctx)
-	sc.mu.Lock()
-	c, ok := sc.clients[clientID]
-	sc.mu.Unlock()
-	if ok {
-		return c, nil
-	}
-	c, err := s.d.Clients.ByClientID(ctx, clientID)
-	if err != nil {
-		return client.Client{}, sc.note(err)
-	}
-	sc.mu.Lock()
-	sc.clients[clientID] = c
-	sc.mu.Unlock()
-	return c, nil
-}
-
-// GetClientByClientID returns a client; an unknown one is a plain error (not server_error).
-func (s *Storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
-	c, err := s.client(ctx, clientID)
-	if errors.Is(err, client.ErrNotFound) {
-		return nil, err
-	}
-	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
-	}
-	return opClient{c: c, loginURL: s.loginURL}, nil
-}
-
-// AuthorizeClientIDSecret checks a confidential client's secret: SHA-256, constant time.
-func (s *Storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientSecret string) error {
-	_, err := s.authenticate(ctx, clientID, clientSecret)
-	return err
-}
-
-var errInvalidClient = errors.New("client authentication failed")
-
-// authenticate returns the client whose secret is clientSecret; an unknown client and a
-// wrong secret get the same error.
-func (s *Storage) authenticate(ctx context.Context, clientID, clientSecret string) (client.Client, error) {
-	c, err := s.client(ctx, clientID)
-	if errors.Is(err, client.ErrNotFound) {
-		return client.Client{}, errInvalidClient
-	}
-	if err != nil {
-		return client.Client{}, oidc.ErrServerError().WithParent(err)
-	}
-	if !c.Authenticate(clientSecret) {
-		return client.Client{}, errInvalidClient
-	}
-	return c, nil
-}
-
-// ClientCredentials authenticates a confidential client for the client_credentials grant.
-func (s *Storage) ClientCredentials(ctx context.Context, clientID, clientSecret string) (op.Client, error) {
-	c, err := s.authenticate(ctx, clientID, clientSecret)
-	if err != nil {
-		return nil, err
-	}
-	if !c.Has(client.GrantClientCredentials) {
-		return nil, oidc.ErrUnauthorizedClient().WithDescription("client_credentials is not registered for this client")
-	}
-	return opClient{c: c, loginURL: s.loginURL}, nil
-}
-
-// ClientCredentialsTokenRequest: the client acts for itself; user scopes mean nothing here.
-func (s *Storage) ClientCredentialsTokenRequest(_ context.Context, clientID string, scopes []string) (op.TokenRequest, error) {
-	return credentialsRequest{clientID: clientID, scopes: slices.DeleteFunc(scopes, func(sc string) bool {
-		return slices.Contains(supportedScopes, sc)
-	})}, nil
-}
+var errNotThroughOp = errors.New("this endpoint is served by Sesame, not by op")
 
 // signingKey presents the active key to op.
 type signingKey struct{ *signing.Active }
@@ -123,7 +47,7 @@ func (p publicKey) Key() any    { return p.jwk.Key }
 func (s *Storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 	a, err := s.d.Keys.Active(ctx)
 	if err != nil {
-		return nil, scopeOf(ctx).note(err)
+		return nil, err
 	}
 	return signingKey{a}, nil
 }
@@ -157,12 +81,56 @@ func (s *Storage) Health(ctx context.Context) error {
 	return err
 }
 
-// GetKeyByIDAndClientID: the JWT profile grant and private_key_jwt are not offered.
-func (s *Storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
-	return nil, oidc.ErrInvalidClient().WithDescription("private_key_jwt is not supported")
-}
+// The methods below serve endpoints Sesame does not let op serve: see Storage.
 
-// ValidateJWTProfileScopes: the JWT profile grant is not offered.
+func (s *Storage) CreateAuthRequest(context.Context, *oidc.AuthRequest, string) (op.AuthRequest, error) {
+	return nil, errNotThroughOp
+}
+func (s *Storage) AuthRequestByID(context.Context, string) (op.AuthRequest, error) {
+	return nil, errNotThroughOp
+}
+func (s *Storage) AuthRequestByCode(context.Context, string) (op.AuthRequest, error) {
+	return nil, errNotThroughOp
+}
+func (s *Storage) SaveAuthCode(context.Context, string, string) error { return errNotThroughOp }
+func (s *Storage) DeleteAuthRequest(context.Context, string) error    { return errNotThroughOp }
+func (s *Storage) CreateAccessToken(context.Context, op.TokenRequest) (string, time.Time, error) {
+	return "", time.Time{}, errNotThroughOp
+}
+func (s *Storage) CreateAccessAndRefreshTokens(context.Context, op.TokenRequest, string) (string, string, time.Time, error) {
+	return "", "", time.Time{}, errNotThroughOp
+}
+func (s *Storage) TokenRequestByRefreshToken(context.Context, string) (op.RefreshTokenRequest, error) {
+	return nil, errNotThroughOp
+}
+func (s *Storage) TerminateSession(context.Context, string, string) error { return errNotThroughOp }
+func (s *Storage) RevokeToken(context.Context, string, string, string) *oidc.Error {
+	return oidc.ErrServerError().WithParent(errNotThroughOp)
+}
+func (s *Storage) GetRefreshTokenInfo(context.Context, string, string) (string, string, error) {
+	return "", "", errNotThroughOp
+}
+func (s *Storage) GetClientByClientID(context.Context, string) (op.Client, error) {
+	return nil, errNotThroughOp
+}
+func (s *Storage) AuthorizeClientIDSecret(context.Context, string, string) error {
+	return errNotThroughOp
+}
+func (s *Storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+	return errNotThroughOp
+}
+func (s *Storage) SetUserinfoFromToken(context.Context, *oidc.UserInfo, string, string, string) error {
+	return errNotThroughOp
+}
+func (s *Storage) SetIntrospectionFromToken(context.Context, *oidc.IntrospectionResponse, string, string, string) error {
+	return errNotThroughOp
+}
+func (s *Storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, errNotThroughOp
+}
+func (s *Storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
+	return nil, errNotThroughOp
+}
 func (s *Storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
-	return nil, oidc.ErrUnsupportedGrantType()
+	return nil, errNotThroughOp
 }

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,7 +36,7 @@ func NewRefresh(store RefreshStore, now func() time.Time) *Refresh {
 
 // Lookup returns the usable refresh token whose value was presented (the model: Dex's
 // LookupRefreshToken). A rotated or revoked token presented again revokes its whole family
-// and returns ErrReused.
+// and returns ErrReused with the token, so the caller can revoke what else the grant holds.
 func (r *Refresh) Lookup(ctx context.Context, value string) (RefreshToken, error) {
 	t, err := r.store.RefreshToken(ctx, secret.Digest(value))
 	if err != nil {
@@ -47,10 +48,17 @@ func (r *Refresh) Lookup(ctx context.Context, value string) (RefreshToken, error
 			if rerr := r.store.RevokeRefreshFamily(ctx, t.FamilyID, now); rerr != nil {
 				return RefreshToken{}, rerr
 			}
+			return t, err
 		}
 		return RefreshToken{}, err
 	}
 	return t, nil
+}
+
+// Find returns the refresh token whose value was presented, in whatever state (for
+// revocation, which needs only to know whose it is), or ErrNotFound.
+func (r *Refresh) Find(ctx context.Context, value string) (RefreshToken, error) {
+	return r.store.RefreshToken(ctx, secret.Digest(value))
 }
 
 // Inspect returns the token whose value was presented if it is usable, for introspection:
@@ -85,14 +93,20 @@ func (r *Refresh) Start(ctx context.Context, a Authorization) (secret.Secret, Re
 	return value, t, nil
 }
 
-// Rotate retires current (as returned by Lookup) and issues its successor, idle for idle
-// but never past the family's absolute expiry. Losing a race to another rotation of the
-// same token is reuse: the family is revoked and ErrReused returned.
-func (r *Refresh) Rotate(ctx context.Context, current RefreshToken, idle time.Duration) (secret.Secret, RefreshToken, error) {
+// Rotate retires current (as returned by Lookup) and issues its successor with scopes
+// (current's, or fewer: a refresh never widens them, RFC 6749 §6, and a narrowing is kept),
+// idle for idle but never past the family's absolute expiry. Losing a race to another
+// rotation of the same token is reuse: the family is revoked and ErrReused returned.
+func (r *Refresh) Rotate(ctx context.Context, current RefreshToken, scopes []string, idle time.Duration) (secret.Secret, RefreshToken, error) {
+	for _, s := range scopes {
+		if !slices.Contains(current.Scopes, s) {
+			return secret.Secret{}, RefreshToken{}, ErrWiderScope
+		}
+	}
 	now := r.now()
 	value := secret.Token()
 	next := current
-	next.ID, next.Hash = uuid.New(), secret.Digest(value.Reveal())
+	next.ID, next.Hash, next.Scopes = uuid.New(), secret.Digest(value.Reveal()), append([]string{}, scopes...)
 	next.ExpiresAt = now.Add(idle) // the store caps it at the family's absolute expiry
 	next.RotatedAt, next.RevokedAt = nil, nil
 	next, err := r.store.RotateRefreshToken(ctx, current.Hash, next, now)

@@ -34,6 +34,7 @@ type Authorization struct {
 	CodeChallenge       string
 	CodeChallengeMethod string
 	UserID              string
+	OrgID               uuid.UUID // the user's organization
 	AuthTime            time.Time
 	AMR                 []string
 	ACR                 string
@@ -45,13 +46,17 @@ var (
 	ErrNotFound = kind.New(kind.NotFound, "token not found or expired")
 	// ErrReused: a single-use value (code, refresh token) was presented again.
 	ErrReused = kind.New(kind.Conflict, "token already used")
+	// ErrWiderScope: a refresh asked for a scope the refresh token was not granted.
+	ErrWiderScope = kind.New(kind.Invalid, "scope wider than granted")
 )
 
 // AccessToken is what Sesame remembers of an access token it issued, until it expires:
 // introspection and userinfo accept a token only while its record exists.
 type AccessToken struct {
 	ID        string
-	ClientID  string // OAuth client_id
+	ClientID  string    // OAuth client_id
+	ClientOrg uuid.UUID // the organization that registered the client
+	OrgID     uuid.UUID // the subject's organization: the user's, or the client's own for client_credentials
 	Subject   string
 	Scopes    []string
 	Audience  []string

@@ -34,7 +34,11 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch h.Logins.Next(tx) {
 	case login.StepPassword:
-		return h.renderLogin(w, tx, tx.Request.LoginHint, "")
+		msg := ""
+		if tx.OtherOrgSession {
+			msg = otherOrgMessage(tx)
+		}
+		return h.renderLogin(w, tx, tx.Request.LoginHint, msg)
 	case login.Done:
 		h.Pages.Redirect(w, http.StatusFound, h.CallbackPath, url.Values{"id": {tx.ID}})
 		return nil
@@ -46,6 +50,11 @@ func (h *Handler) renderLogin(w http.ResponseWriter, tx login.Transaction, email
 	return h.Pages.Render(w, http.StatusOK, "login.html", loginPage{
 		RequestID: tx.ID, CSRF: tx.CSRF, ClientName: tx.Client.Name, Email: email, Error: msg,
 	})
+}
+
+// otherOrgMessage: the account belongs to an organization the application does not accept.
+func otherOrgMessage(tx login.Transaction) string {
+	return "This account cannot sign in to " + tx.Client.Name + ". Sign in with another account."
 }
 
 // loginSubmit is the password step. Unknown email and wrong password get the same page,
@@ -77,6 +86,11 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tx, err = h.Logins.Pass(ctx, id, binding, login.StepPassword, &login.Identity{UserID: u.ID.String(), OrgID: u.OrgID.String()})
+	if errors.Is(err, login.ErrOtherOrg) {
+		// The password was right, so this tells nothing to someone who does not hold it.
+		httpx.Logger(ctx).Info("login refused: organization not accepted", "user_id", u.ID.String(), "client_id", tx.Request.ClientID)
+		return h.renderLogin(w, tx, "", otherOrgMessage(tx))
+	}
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,13 @@ func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (id, org_id, client_id, name, type, secret_hash, redirect_uris,
 			post_logout_redirect_uris, grant_types, access_token_format, access_token_ttl, id_token_ttl,
-			refresh_token_idle_ttl, refresh_token_absolute_ttl, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
+			refresh_token_idle_ttl, refresh_token_absolute_ttl, allowed_org_ids, any_org, scopes, introspect,
+			created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)`,
 		c.ID, c.OrgID, c.ClientID, c.Name, string(c.Type), c.SecretHash, c.RedirectURIs,
 		c.PostLogoutRedirectURIs, c.GrantTypes, c.AccessTokenFormat, c.AccessTokenTTL, c.IDTokenTTL,
-		c.RefreshIdleTTL, c.RefreshAbsoluteTTL, c.CreatedAt)
+		c.RefreshIdleTTL, c.RefreshAbsoluteTTL, nonNil(c.AllowedOrgs), c.AnyOrg, nonNil(c.Scopes), c.Introspect,
+		c.CreatedAt)
 	if code, _ := constraint(err); code == foreignKeyViolation {
 		return org.ErrNotFound
 	}
@@ -34,14 +36,22 @@ func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
 
 const clientColumns = `id, org_id, client_id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris,
 	grant_types, access_token_format, access_token_ttl, id_token_ttl, refresh_token_idle_ttl,
-	refresh_token_absolute_ttl, created_at`
+	refresh_token_absolute_ttl, allowed_org_ids, any_org, scopes, introspect, created_at`
 
 func scanClient(r pgx.Row) (client.Client, error) {
 	var c client.Client
 	err := r.Scan(&c.ID, &c.OrgID, &c.ClientID, &c.Name, &c.Type, &c.SecretHash, &c.RedirectURIs,
 		&c.PostLogoutRedirectURIs, &c.GrantTypes, &c.AccessTokenFormat, &c.AccessTokenTTL, &c.IDTokenTTL,
-		&c.RefreshIdleTTL, &c.RefreshAbsoluteTTL, &c.CreatedAt)
+		&c.RefreshIdleTTL, &c.RefreshAbsoluteTTL, &c.AllowedOrgs, &c.AnyOrg, &c.Scopes, &c.Introspect, &c.CreatedAt)
 	return c, err
+}
+
+// nonNil makes a nil slice an empty array: the columns are NOT NULL.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // ClientByClientID returns the live client with the public identifier clientID.

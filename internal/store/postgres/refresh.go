@@ -53,7 +53,7 @@ func (s *Store) RefreshToken(ctx context.Context, hash []byte) (token.RefreshTok
 }
 
 // RotateRefreshToken retires the token with oldHash, if it is usable at now, and inserts
-// next (same family, grant, client, user, scopes) in one statement: the conditional UPDATE
+// next (same family, grant, client and user; next's scopes) in one statement: the conditional UPDATE
 // is the lock, so of two concurrent rotations one inserts a successor and the other finds
 // no usable row and gets token.ErrReused. One round trip, no transaction held open, no
 // second connection, no serialization retries.
@@ -63,13 +63,13 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next tok
 			UPDATE refresh_tokens SET rotated_at = $3, updated_at = $3
 			WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL
 				AND expires_at > $3 AND family_expires_at > $3
-			RETURNING family_id, grant_id, client_id, user_id, scopes, auth_time, amr, family_expires_at)
+			RETURNING family_id, grant_id, client_id, user_id, auth_time, amr, family_expires_at)
 		INSERT INTO refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes,
 			auth_time, amr, expires_at, family_expires_at, created_at, updated_at)
-		SELECT $1, $4, family_id, grant_id, client_id, user_id, scopes, auth_time, amr,
+		SELECT $1, $4, family_id, grant_id, client_id, user_id, $6, auth_time, amr,
 			least($5::timestamptz, family_expires_at), family_expires_at, $3, $3
 		FROM old
-		RETURNING expires_at`, next.ID, oldHash, now, next.Hash, next.ExpiresAt).Scan(&next.ExpiresAt)
+		RETURNING expires_at`, next.ID, oldHash, now, next.Hash, next.ExpiresAt, next.Scopes).Scan(&next.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return token.RefreshToken{}, token.ErrReused
 	}

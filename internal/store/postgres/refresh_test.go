@@ -94,7 +94,7 @@ func (e *refreshEnv) rotate(t *testing.T, value string) (string, token.RefreshTo
 	if err != nil {
 		t.Fatalf("Lookup before Rotate: %v", err)
 	}
-	v, next, err := e.refresh.Rotate(ctx, cur, refreshIdle)
+	v, next, err := e.refresh.Rotate(ctx, cur, cur.Scopes, refreshIdle)
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
@@ -188,11 +188,11 @@ func TestRefreshRotateTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, _, err := e.refresh.Rotate(ctx, cur, refreshIdle)
+	v2, _, err := e.refresh.Rotate(ctx, cur, cur.Scopes, refreshIdle)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.refresh.Rotate(ctx, cur, refreshIdle); !errors.Is(err, token.ErrReused) {
+	if _, _, err := e.refresh.Rotate(ctx, cur, cur.Scopes, refreshIdle); !errors.Is(err, token.ErrReused) {
 		t.Errorf("second Rotate of one token = %v, want ErrReused", err)
 	}
 	e.wantLookup(t, "successor after a second rotation", v2.Reveal(), token.RefreshToken{}, token.ErrReused)
@@ -247,7 +247,7 @@ func TestRefreshExpiry(t *testing.T) {
 			}
 			// An expired token cannot be rotated either, even by a caller holding it.
 			if tt.wantErr != nil {
-				if _, _, err := e.refresh.Rotate(ctx, rt, refreshIdle); err == nil {
+				if _, _, err := e.refresh.Rotate(ctx, rt, rt.Scopes, refreshIdle); err == nil {
 					t.Errorf("Rotate at Start+%s succeeded", tt.at)
 				}
 				if n := familySize(t, e.pool, rt.FamilyID); n != 1 {
@@ -314,7 +314,7 @@ func TestRefreshRotateConcurrent(t *testing.T) {
 	var mu sync.Mutex
 	var won []string
 	testenv.Together(n, func(i int) {
-		v, _, err := e.refresh.Rotate(ctx, cur, refreshIdle)
+		v, _, err := e.refresh.Rotate(ctx, cur, cur.Scopes, refreshIdle)
 		switch {
 		case err == nil:
 			mu.Lock()
@@ -368,7 +368,7 @@ func TestRefreshRevoke(t *testing.T) {
 	}
 	e.wantLookup(t, "revoked family", c1, token.RefreshToken{}, token.ErrReused)
 	// A caller still holding the token as it was before the revocation cannot rotate it.
-	if _, _, err := e.refresh.Rotate(ctx, c1RT, refreshIdle); !errors.Is(err, token.ErrReused) {
+	if _, _, err := e.refresh.Rotate(ctx, c1RT, c1RT.Scopes, refreshIdle); !errors.Is(err, token.ErrReused) {
 		t.Errorf("Rotate(revoked) = %v, want ErrReused", err)
 	}
 	if n := familySize(t, e.pool, c1RT.FamilyID); n != 1 {

@@ -3,6 +3,8 @@ package redis
 import (
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/token"
@@ -13,27 +15,31 @@ import (
 // only place the two meet.
 
 type txRecord struct {
-	ClientID            string    `json:"client_id"`
-	RedirectURI         string    `json:"redirect_uri"`
-	Scopes              []string  `json:"scopes"`
-	State               string    `json:"state,omitempty"`
-	Nonce               string    `json:"nonce,omitempty"`
-	ResponseMode        string    `json:"response_mode,omitempty"`
-	CodeChallenge       string    `json:"code_challenge"`
-	CodeChallengeMethod string    `json:"code_challenge_method"`
-	Prompt              []string  `json:"prompt,omitempty"`
-	MaxAge              *uint     `json:"max_age,omitempty"`
-	LoginHint           string    `json:"login_hint,omitempty"`
-	HintSubject         string    `json:"hint_subject,omitempty"`
-	ClientName          string    `json:"client_name"`
-	Lifetimes           lifetimes `json:"lifetimes"`
-	CSRF                string    `json:"csrf"`
-	BindingHash         []byte    `json:"binding_hash"`
-	CreatedAt           time.Time `json:"created_at"`
-	UserID              string    `json:"user_id,omitempty"`
-	OrgID               string    `json:"org_id,omitempty"`
-	Passed              []string  `json:"passed,omitempty"`
-	AuthTime            time.Time `json:"auth_time,omitzero"`
+	ClientID            string      `json:"client_id"`
+	RedirectURI         string      `json:"redirect_uri"`
+	Scopes              []string    `json:"scopes"`
+	State               string      `json:"state,omitempty"`
+	Nonce               string      `json:"nonce,omitempty"`
+	ResponseMode        string      `json:"response_mode,omitempty"`
+	CodeChallenge       string      `json:"code_challenge"`
+	CodeChallengeMethod string      `json:"code_challenge_method"`
+	Prompt              []string    `json:"prompt,omitempty"`
+	MaxAge              *uint       `json:"max_age,omitempty"`
+	LoginHint           string      `json:"login_hint,omitempty"`
+	HintSubject         string      `json:"hint_subject,omitempty"`
+	ClientName          string      `json:"client_name"`
+	ClientOrg           uuid.UUID   `json:"client_org"`
+	AllowedOrgs         []uuid.UUID `json:"allowed_orgs,omitempty"`
+	AnyOrg              bool        `json:"any_org,omitempty"`
+	OtherOrgSession     bool        `json:"other_org_session,omitempty"`
+	Lifetimes           lifetimes   `json:"lifetimes"`
+	CSRF                string      `json:"csrf"`
+	BindingHash         []byte      `json:"binding_hash"`
+	CreatedAt           time.Time   `json:"created_at"`
+	UserID              string      `json:"user_id,omitempty"`
+	OrgID               string      `json:"org_id,omitempty"`
+	Passed              []string    `json:"passed,omitempty"`
+	AuthTime            time.Time   `json:"auth_time,omitzero"`
 }
 
 type lifetimes struct {
@@ -76,7 +82,9 @@ func transactionRecord(t login.Transaction) txRecord {
 		ResponseMode: r.ResponseMode, CodeChallenge: r.CodeChallenge, CodeChallengeMethod: r.CodeChallengeMethod,
 		Prompt: r.Prompt, MaxAge: r.MaxAge, LoginHint: r.LoginHint, HintSubject: r.HintSubject,
 		ClientName: t.Client.Name, Lifetimes: lifetimesRecord(t.Client.Lifetimes),
-		CSRF: t.CSRF, BindingHash: t.BindingHash, CreatedAt: t.CreatedAt,
+		ClientOrg: t.Client.OrgID, AllowedOrgs: t.Client.AllowedOrgs, AnyOrg: t.Client.AnyOrg,
+		OtherOrgSession: t.OtherOrgSession,
+		CSRF:            t.CSRF, BindingHash: t.BindingHash, CreatedAt: t.CreatedAt,
 		UserID: t.UserID, OrgID: t.OrgID, Passed: steps(t.Passed), AuthTime: t.AuthTime,
 	}
 }
@@ -89,8 +97,9 @@ func (r txRecord) domain(id string) login.Transaction {
 			ResponseMode: r.ResponseMode, CodeChallenge: r.CodeChallenge, CodeChallengeMethod: r.CodeChallengeMethod,
 			Prompt: r.Prompt, MaxAge: r.MaxAge, LoginHint: r.LoginHint, HintSubject: r.HintSubject,
 		},
-		Client: login.Client{Name: r.ClientName, Lifetimes: r.Lifetimes.domain()},
-		CSRF:   r.CSRF, BindingHash: r.BindingHash, CreatedAt: r.CreatedAt,
+		Client: login.Client{Name: r.ClientName, Lifetimes: r.Lifetimes.domain(),
+			Audience: client.Audience{OrgID: r.ClientOrg, AllowedOrgs: r.AllowedOrgs, AnyOrg: r.AnyOrg}},
+		CSRF: r.CSRF, BindingHash: r.BindingHash, CreatedAt: r.CreatedAt, OtherOrgSession: r.OtherOrgSession,
 		UserID: r.UserID, OrgID: r.OrgID, Passed: loginSteps(r.Passed), AuthTime: r.AuthTime,
 	}
 }
@@ -104,6 +113,7 @@ type codeRecord struct {
 	CodeChallenge       string    `json:"code_challenge"`
 	CodeChallengeMethod string    `json:"code_challenge_method"`
 	UserID              string    `json:"user_id"`
+	OrgID               uuid.UUID `json:"org_id"`
 	AuthTime            time.Time `json:"auth_time"`
 	AMR                 []string  `json:"amr"`
 	ACR                 string    `json:"acr,omitempty"`
@@ -114,7 +124,7 @@ func authorizationRecord(a token.Authorization) codeRecord {
 	return codeRecord{
 		GrantID: a.GrantID, ClientID: a.ClientID, RedirectURI: a.RedirectURI, Scopes: a.Scopes, Nonce: a.Nonce,
 		CodeChallenge: a.CodeChallenge, CodeChallengeMethod: a.CodeChallengeMethod, UserID: a.UserID,
-		AuthTime: a.AuthTime, AMR: a.AMR, ACR: a.ACR, Lifetimes: lifetimesRecord(a.Lifetimes),
+		OrgID: a.OrgID, AuthTime: a.AuthTime, AMR: a.AMR, ACR: a.ACR, Lifetimes: lifetimesRecord(a.Lifetimes),
 	}
 }
 
@@ -122,12 +132,14 @@ func (r codeRecord) domain() token.Authorization {
 	return token.Authorization{
 		GrantID: r.GrantID, ClientID: r.ClientID, RedirectURI: r.RedirectURI, Scopes: r.Scopes, Nonce: r.Nonce,
 		CodeChallenge: r.CodeChallenge, CodeChallengeMethod: r.CodeChallengeMethod, UserID: r.UserID,
-		AuthTime: r.AuthTime, AMR: r.AMR, ACR: r.ACR, Lifetimes: r.Lifetimes.domain(),
+		OrgID: r.OrgID, AuthTime: r.AuthTime, AMR: r.AMR, ACR: r.ACR, Lifetimes: r.Lifetimes.domain(),
 	}
 }
 
 type accessRecord struct {
 	ClientID  string    `json:"client_id"`
+	ClientOrg uuid.UUID `json:"client_org"`
+	OrgID     uuid.UUID `json:"org_id"`
 	Subject   string    `json:"sub"`
 	Scopes    []string  `json:"scopes"`
 	Audience  []string  `json:"aud"`
@@ -136,11 +148,11 @@ type accessRecord struct {
 }
 
 func accessTokenRecord(t token.AccessToken) accessRecord {
-	return accessRecord{ClientID: t.ClientID, Subject: t.Subject, Scopes: t.Scopes, Audience: t.Audience,
+	return accessRecord{ClientID: t.ClientID, ClientOrg: t.ClientOrg, OrgID: t.OrgID, Subject: t.Subject, Scopes: t.Scopes, Audience: t.Audience,
 		GrantID: t.GrantID, ExpiresAt: t.ExpiresAt}
 }
 
 func (r accessRecord) domain(id string) token.AccessToken {
-	return token.AccessToken{ID: id, ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes,
+	return token.AccessToken{ID: id, ClientID: r.ClientID, ClientOrg: r.ClientOrg, OrgID: r.OrgID, Subject: r.Subject, Scopes: r.Scopes,
 		Audience: r.Audience, GrantID: r.GrantID, ExpiresAt: r.ExpiresAt}
 }
