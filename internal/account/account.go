@@ -4,6 +4,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -58,6 +59,9 @@ var (
 type Store interface {
 	CreateUser(ctx context.Context, u User) error
 	UsersByOrg(ctx context.Context, orgID uuid.UUID) ([]User, error)
+	// SetUserStatus moves the user with email from status from (or already to) to status
+	// to, or returns ErrNotFound (no such user, or in another status).
+	SetUserStatus(ctx context.Context, email string, from, to Status, now time.Time) (User, error)
 }
 
 // Service manages users.
@@ -142,4 +146,27 @@ func (s *Service) Create(ctx context.Context, in NewUser) (User, error) {
 // List returns the organization's users.
 func (s *Service) List(ctx context.Context, orgID uuid.UUID) ([]User, error) {
 	return s.store.UsersByOrg(ctx, orgID)
+}
+
+// ErrNotInState: the user exists but is not in the state the change starts from.
+var ErrNotInState = kind.New(kind.Conflict, "the user is not in a state this change applies to")
+
+// SetDisabled disables an active user (disabled true) or re-enables a disabled one; doing
+// it again changes nothing and succeeds, so an interrupted disabling can be repeated. A
+// disabled user cannot sign in; ending what they already hold (sessions, tokens) is the
+// caller's part, since those live in other services' stores (app.SetUserDisabled).
+func (s *Service) SetDisabled(ctx context.Context, email string, disabled bool) (User, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	from, to := StatusActive, StatusDisabled
+	if !disabled {
+		from, to = to, from
+	}
+	u, err := s.store.SetUserStatus(ctx, email, from, to, s.now())
+	if errors.Is(err, ErrNotFound) {
+		return User{}, fmt.Errorf("%w: %s is not %s (or does not exist)", ErrNotInState, email, from)
+	}
+	return u, err
 }

@@ -40,6 +40,7 @@ type Services struct {
 	Clients *client.Service
 	Keys    *signing.Keys
 	store   *postgres.Store
+	now     func() time.Time
 }
 
 // Open connects to the database of cfg and builds the services over it. The signing keys
@@ -60,6 +61,7 @@ func newServices(pool *pgxpool.Pool, cfg *config.Config, now func() time.Time) (
 		Users:   account.NewService(st, passwordParams(cfg), now),
 		Clients: client.NewService(st, now),
 		store:   st,
+		now:     now,
 	}
 	if !cfg.MasterKey.IsZero() {
 		ring, err := seal.NewRing([]byte(cfg.MasterKey.Reveal()))
@@ -180,7 +182,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		return nil, err
 	}
 	pagesHandler := &web.Handler{
-		Logins: logins, Authenticator: auth, Hints: prov, Pages: pages, CallbackPath: oidcop.PathCallback,
+		Logins: logins, Authenticator: auth, Hints: prov, Grants: rs, Pages: pages, CallbackPath: oidcop.PathCallback,
 	}
 	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}}}
 	mux := http.NewServeMux()
@@ -214,4 +216,37 @@ func (s *Services) MigrateDown(ctx context.Context, w io.Writer) error {
 // MigrationStatus writes each migration and whether it is applied.
 func (s *Services) MigrationStatus(ctx context.Context, w io.Writer) error {
 	return s.migrate(func(m *postgres.Migrator) error { return m.Status(ctx, w) })
+}
+
+// SetUserDisabled disables the user with email (disabled true) or enables them again, on
+// the database and Redis of cfg.
+func SetUserDisabled(ctx context.Context, cfg *config.Config, email string, disabled bool) (account.User, error) {
+	s, err := Open(ctx, cfg)
+	if err != nil {
+		return account.User{}, err
+	}
+	defer s.Close()
+	rc, err := redis.Connect(cfg.RedisURL.Reveal())
+	if err != nil {
+		return account.User{}, err
+	}
+	defer rc.Close()
+	return s.setUserDisabled(ctx, redis.New(rc, cfg.RedisKeyPrefix), email, disabled)
+}
+
+// setUserDisabled changes the status first, so nothing new is granted from then on (sign-in,
+// the token endpoint and userinfo all check it), then ends what the user holds: every
+// refresh token, every browser session, and the access tokens of every grant.
+func (s *Services) setUserDisabled(ctx context.Context, rs *redis.Store, email string, disabled bool) (account.User, error) {
+	u, err := s.Users.SetDisabled(ctx, email, disabled)
+	if err != nil || !disabled {
+		return u, err
+	}
+	if err := token.NewRefresh(s.store, s.now).RevokeUser(ctx, u.ID); err != nil {
+		return u, err
+	}
+	if err := rs.DeleteUserSessions(ctx, u.ID.String()); err != nil {
+		return u, err
+	}
+	return u, rs.RevokeUserAccessTokens(ctx, u.ID.String())
 }

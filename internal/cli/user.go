@@ -13,12 +13,15 @@ import (
 )
 
 func (e *env) user(args []string) error {
-	sub, rest, err := subcommand("user", args, "create", "list")
+	sub, rest, err := subcommand("user", args, "create", "list", "disable", "enable")
 	if err != nil {
 		return err
 	}
-	if sub == "list" {
+	switch sub {
+	case "list":
 		return e.userList(rest)
+	case "disable", "enable":
+		return e.userStatus(sub, rest)
 	}
 	fs, l := e.flags("user create")
 	orgSlug := fs.String("org", "", "organization slug (required)")
@@ -72,4 +75,28 @@ func (e *env) userList(args []string) error {
 	}, userOut, []string{"ID", "EMAIL", "NAME", "STATUS"}, func(u account.User) []string {
 		return []string{u.ID.String(), u.Email, u.Name, string(u.Status)}
 	})
+}
+
+// userStatus is user disable and user enable. Disabling also ends the user's browser
+// sessions and revokes their refresh and access tokens, so it needs Redis too.
+func (e *env) userStatus(sub string, args []string) error {
+	fs, l := e.flags("user " + sub)
+	email := fs.String("email", "", "the user's email address (required)")
+	asJSON := fs.Bool("json", false, "print the user as JSON")
+	cfg, err := e.load(fs, l, args, config.NeedDatabase|config.NeedRedis)
+	if err != nil {
+		return err
+	}
+	if *email == "" {
+		return usagef("--email is required")
+	}
+	u, err := app.SetUserDisabled(e.ctx, cfg, *email, sub == "disable")
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, userOut(u))
+	}
+	_, err = fmt.Fprintf(e.stdout, "user %s is %s\n", u.Email, u.Status)
+	return err
 }

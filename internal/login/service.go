@@ -35,6 +35,10 @@ type SessionStore interface {
 	DeleteSession(ctx context.Context, id, userID string) error
 	// DeleteUserSessions ends every session of userID.
 	DeleteUserSessions(ctx context.Context, userID string) error
+	// AddSessionGrant records that grantID was issued through session id, for keep.
+	AddSessionGrant(ctx context.Context, id, grantID string, keep time.Duration) error
+	// TakeSessionGrants returns the grants issued through session id and forgets them.
+	TakeSessionGrants(ctx context.Context, id string) ([]string, error)
 }
 
 // Config fixes what a Service does: the steps every login passes and how long sessions last.
@@ -177,9 +181,19 @@ func (s *Service) Session(ctx context.Context, id string) (Session, error) {
 	return s.ss.TouchSession(ctx, id, s.now(), s.cfg.Sessions)
 }
 
-// EndSession ends one session.
-func (s *Service) EndSession(ctx context.Context, sess Session) error {
-	return s.ss.DeleteSession(ctx, sess.ID, sess.UserID)
+// RecordGrant records that a grant (a code's authorization) was issued through session id,
+// so that ending the session can revoke what was issued from it.
+func (s *Service) RecordGrant(ctx context.Context, id, grantID string) error {
+	return s.ss.AddSessionGrant(ctx, id, grantID, s.cfg.Sessions.Absolute)
+}
+
+// EndSession ends one session and returns the grants issued through it (the caller revokes
+// their access tokens: RP-Initiated Logout).
+func (s *Service) EndSession(ctx context.Context, sess Session) ([]string, error) {
+	if err := s.ss.DeleteSession(ctx, sess.ID, sess.UserID); err != nil {
+		return nil, err
+	}
+	return s.ss.TakeSessionGrants(ctx, sess.ID)
 }
 
 // EndUserSessions ends every session of a user (a password change, an admin's action).

@@ -469,8 +469,11 @@ func TestEndSessions(t *testing.T) {
 	}
 	ada1, ada2, ada3, bob1 := start(ada), start(ada), start(ada), start(bob)
 
-	if err := s.EndSession(ctx, ada3); err != nil {
+	if err := s.RecordGrant(ctx, ada3.ID, "grant-1"); err != nil {
 		t.Fatal(err)
+	}
+	if grants, err := s.EndSession(ctx, ada3); err != nil || len(grants) != 1 || grants[0] != "grant-1" {
+		t.Fatalf("EndSession = %v, %v; want the grant issued through it", grants, err)
 	}
 	if _, err := s.Session(ctx, ada3.ID); !errors.Is(err, login.ErrExpired) {
 		t.Errorf("Session(ended) = %v, want ErrExpired", err)

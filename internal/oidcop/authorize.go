@@ -121,7 +121,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if p.d.Logins.Next(tx) == login.Done {
-		return p.issueCode(w, r, tx, p.d.Codes.IssueCode)
+		return p.issueCode(w, r, tx, sess.ID, p.d.Codes.IssueCode)
 	}
 	if slices.Contains(req.Prompt, oidc.PromptNone) {
 		return fail(oidc.ErrLoginRequired())
@@ -156,13 +156,14 @@ func (p *Provider) callback(w http.ResponseWriter, r *http.Request) error {
 		p.d.Pages.Redirect(w, http.StatusFound, p.cfg.LoginPath, url.Values{"id": {tx.ID}})
 		return nil
 	}
-	return p.issueCode(w, r, tx, p.d.Codes.FinishTransaction)
+	return p.issueCode(w, r, tx, p.d.Pages.Cookie(r, httpx.SessionCookie), p.d.Codes.FinishTransaction)
 }
 
 // issueCode issues the code for the finished transaction in hand (256 random bits, kept in
 // Redis only as SHA-256) with one Redis write, store (which for a stored transaction also
-// consumes it), and sends the code to the client.
-func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Transaction,
+// consumes it), records the grant under the browser session it came through (a logout
+// revokes its access tokens), and sends the code to the client.
+func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Transaction, sessionID string,
 	store func(context.Context, string, token.Authorization) error) error {
 	q := tx.Request
 	a := token.Authorization{
@@ -178,6 +179,11 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, tx login.Tr
 	code := secret.Token().Reveal()
 	if err := store(r.Context(), code, a); err != nil {
 		return err
+	}
+	if sessionID != "" {
+		if err := p.d.Logins.RecordGrant(r.Context(), sessionID, tx.ID); err != nil {
+			return err
+		}
 	}
 	params := url.Values{"code": {code}}
 	if q.State != "" {

@@ -45,6 +45,7 @@ type Logins interface {
 	Transaction(ctx context.Context, id, bindingCookie string) (login.Transaction, error)
 	Next(t login.Transaction) login.Step
 	Session(ctx context.Context, id string) (login.Session, error)
+	RecordGrant(ctx context.Context, sessionID, grantID string) error
 }
 
 // Codes issues and takes authorization codes (Redis).

@@ -73,6 +73,9 @@ func TestSSORedisCommands(t *testing.T) {
 	if calls["evalsha"] != 2 {
 		t.Errorf("Redis commands for one SSO sign-in = %v, want exactly 2 EVALSHA (touch the session, issue the code)", calls)
 	}
+	if calls["sadd"] != 1 {
+		t.Errorf("SSO sign-in ran SADD %d times, want once (the grant, under the session for logout): %v", calls["sadd"], calls)
+	}
 	if calls["set"] != 1 {
 		t.Errorf("SSO sign-in ran SET %d times, want once (the code): %v", calls["set"], calls)
 	}

@@ -21,6 +21,7 @@ type RefreshStore interface {
 	RotateRefreshToken(ctx context.Context, oldHash []byte, next RefreshToken, now time.Time) (RefreshToken, error)
 	RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, now time.Time) error
 	RevokeGrantRefreshTokens(ctx context.Context, grantID string, now time.Time) error
+	RevokeUserRefreshTokens(ctx context.Context, userID uuid.UUID, now time.Time) error
 }
 
 // Refresh issues, rotates and revokes refresh-token families.
@@ -130,4 +131,9 @@ func (r *Refresh) RevokeFamily(ctx context.Context, t RefreshToken) error {
 // RFC 6749 §4.1.2).
 func (r *Refresh) RevokeGrant(ctx context.Context, grantID string) error {
 	return r.store.RevokeGrantRefreshTokens(ctx, grantID, r.now())
+}
+
+// RevokeUser revokes every refresh token of a user (the user was disabled).
+func (r *Refresh) RevokeUser(ctx context.Context, userID uuid.UUID) error {
+	return r.store.RevokeUserRefreshTokens(ctx, userID, r.now())
 }

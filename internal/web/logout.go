@@ -87,11 +87,18 @@ func logoutCSRF(sessionID string) string {
 	return base64.RawURLEncoding.EncodeToString(secret.Digest("logout\x00" + sessionID))
 }
 
-// endBrowserSession ends the browser's session, if any, and clears the cookie.
+// endBrowserSession ends the browser's session, if any, with the access tokens of the
+// grants issued through it, and clears the cookie.
 func (h *Handler) endBrowserSession(w http.ResponseWriter, r *http.Request, sess *login.Session) error {
 	if sess != nil {
-		if err := h.Logins.EndSession(r.Context(), *sess); err != nil {
+		grants, err := h.Logins.EndSession(r.Context(), *sess)
+		if err != nil {
 			return err
+		}
+		for _, g := range grants {
+			if err := h.Grants.RevokeGrantAccessTokens(r.Context(), g); err != nil {
+				return err
+			}
 		}
 	}
 	h.Pages.ClearCookie(w, httpx.SessionCookie)

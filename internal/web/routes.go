@@ -30,7 +30,12 @@ type Logins interface {
 	Pass(ctx context.Context, id, bindingCookie string, step login.Step, who *login.Identity) (login.Transaction, error)
 	StartSession(ctx context.Context, t login.Transaction, replaced string) (login.Session, error)
 	Session(ctx context.Context, id string) (login.Session, error)
-	EndSession(ctx context.Context, s login.Session) error
+	EndSession(ctx context.Context, s login.Session) ([]string, error)
+}
+
+// Grants revokes the access tokens of a grant (the token store).
+type Grants interface {
+	RevokeGrantAccessTokens(ctx context.Context, grantID string) error
 }
 
 // Authenticator checks a password.
@@ -48,6 +53,7 @@ type Handler struct {
 	Logins        Logins
 	Authenticator Authenticator
 	Hints         LogoutHints
+	Grants        Grants
 	Pages         *httpx.Pages
 	CallbackPath  string // where a finished login goes to get its code (the provider's callback)
 }

@@ -92,3 +92,10 @@ func (s *Store) RevokeGrantRefreshTokens(ctx context.Context, grantID string, no
 		WHERE grant_id = $1 AND revoked_at IS NULL`, grantID, now)
 	return fail("revoke grant refresh tokens", err)
 }
+
+// RevokeUserRefreshTokens revokes every refresh token of a user.
+func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID uuid.UUID, now time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2, updated_at = $2
+		WHERE user_id = $1 AND revoked_at IS NULL`, userID, now)
+	return fail("revoke user refresh tokens", err)
+}

@@ -93,3 +93,10 @@ func (s *Store) UpgradePasswordHash(ctx context.Context, id uuid.UUID, phc strin
 	}
 	return nil
 }
+
+// SetUserStatus moves the user with email from status from (or already to) to status to.
+func (s *Store) SetUserStatus(ctx context.Context, email string, from, to account.Status, now time.Time) (account.User, error) {
+	return scanUser(s.pool.QueryRow(ctx, `UPDATE users SET status = $3, updated_at = $4
+		WHERE lower(email) = lower($1) AND status IN ($2, $3) AND deleted_at IS NULL
+		RETURNING `+userColumns, email, string(from), string(to), now))
+}

@@ -21,3 +21,5 @@ func (k keys) accessToken(id string) string     { return k.prefix + "at:" + id }
 func (k keys) session(id string) string         { return k.sessionByDigest(digest(id)) }
 func (k keys) sessionByDigest(d string) string  { return k.prefix + "sess:" + d }
 func (k keys) userSessions(user string) string  { return k.prefix + "user-sess:" + user }
+func (k keys) userGrants(user string) string    { return k.prefix + "user-grants:" + user }
+func (k keys) sessionGrants(id string) string   { return k.prefix + "sess-grants:" + digest(id) }

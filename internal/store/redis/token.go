@@ -33,6 +33,9 @@ func (s *Store) SaveAccessToken(ctx context.Context, t token.AccessToken, now ti
 	if t.GrantID != "" {
 		pipe.SAdd(ctx, s.keys.grantTokens(t.GrantID), t.ID)
 		pipe.Expire(ctx, s.keys.grantTokens(t.GrantID), grantKeep)
+		// A grant has a user: the index lets disabling the user reach every grant.
+		pipe.SAdd(ctx, s.keys.userGrants(t.Subject), t.GrantID)
+		pipe.Expire(ctx, s.keys.userGrants(t.Subject), grantKeep)
 		revoked = pipe.Exists(ctx, s.keys.grantRevoked(t.GrantID))
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -75,4 +78,19 @@ func (s *Store) RevokeGrantAccessTokens(ctx context.Context, grantID string) err
 		del[i] = s.keys.accessToken(id)
 	}
 	return fail("revoke grant", s.c.Del(ctx, del...).Err())
+}
+
+// RevokeUserAccessTokens revokes the access tokens of every grant of a user (the user was
+// disabled).
+func (s *Store) RevokeUserAccessTokens(ctx context.Context, userID string) error {
+	grants, err := s.c.SMembers(ctx, s.keys.userGrants(userID)).Result()
+	if err != nil {
+		return fail("revoke user access tokens", err)
+	}
+	for _, g := range grants {
+		if err := s.RevokeGrantAccessTokens(ctx, g); err != nil {
+			return err
+		}
+	}
+	return nil
 }
