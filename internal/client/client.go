@@ -73,8 +73,9 @@ var OpenIDScopes = []string{"openid", "profile", "email", "offline_access"}
 
 // Bounds on registered scopes.
 const (
-	maxScopes   = 32
-	maxScopeLen = 64
+	maxScopes      = 32
+	maxScopeLen    = 64
+	maxAllowedOrgs = 100 // beyond that, --any-org: the list is copied into every login transaction
 )
 
 // Grantable returns the requested scopes the client may receive, each once, in order:
@@ -243,6 +244,9 @@ func (s *Service) Register(ctx context.Context, in NewClient) (Client, secret.Se
 	}
 	if in.AnyOrg && len(in.AllowedOrgs) > 0 {
 		return Client{}, secret.Secret{}, fmt.Errorf("%w: --any-org and --allow-org exclude each other", ErrInvalid)
+	}
+	if len(in.AllowedOrgs) > maxAllowedOrgs {
+		return Client{}, secret.Secret{}, fmt.Errorf("%w: at most %d allowed organizations (or --any-org)", ErrInvalid, maxAllowedOrgs)
 	}
 	c.Audience = Audience{OrgID: in.OrgID, AnyOrg: in.AnyOrg}
 	for _, o := range dedupe(in.AllowedOrgs) {
