@@ -32,10 +32,30 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// browse starts headless Chromium with a fresh profile (the flags keep it off the closed
+// network, where it would otherwise stall) and returns the context of its first tab, which
+// ends with the test or after 90 seconds; chromedp.NewContext on it opens another tab.
+func browse(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+	}, flags...)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // A real browser signs in through the login page and lands on the relying party's
 // callback, which exchanges the code and verifies the ID token.
 func TestBrowserLogin(t *testing.T) {
-	bin := chromium(t)
+	chromium(t)
 	e := start(t, nil)
 	// The relying party: a native app listening on a loopback port of its choosing.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -71,19 +91,7 @@ func TestBrowserLogin(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
+	ctx := browse(t)
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(e.authorizeURL(cfg, "browser-state", "browser-nonce", challenge)),
 		chromedp.WaitVisible(`#email`),

@@ -99,6 +99,10 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || (req.IDTokenHint != "" && jwtType(req.IDTokenHint) != typIDToken) {
 		return fail(oidc.ErrLoginRequired().WithDescription("the id_token_hint is invalid"))
 	}
+	// Valid, but by POST: the browser's cookies come with the same request by GET (asGet).
+	if r.Method == http.MethodPost {
+		return p.asGet(w, req, scopes, prompts)
+	}
 
 	lr := login.Request{
 		ClientID: c.ClientID, RedirectURI: req.RedirectURI, Scopes: scopes, State: req.State, Nonce: req.Nonce,
@@ -205,22 +209,11 @@ func (p *Provider) authError(w http.ResponseWriter, r *http.Request, redirectURI
 	return p.authResponse(w, r, redirectURI, mode, params)
 }
 
-type formParam struct{ Name, Value string }
-
 // authResponse adds iss (RFC 9207) and delivers params by query (302) or form_post.
 func (p *Provider) authResponse(w http.ResponseWriter, r *http.Request, redirectURI string, mode oidc.ResponseMode, params url.Values) error {
 	params.Set("iss", p.issuer)
 	if mode == oidc.ResponseModeFormPost {
-		var fields []formParam
-		for _, k := range []string{"code", "error", "error_description", "state", "iss"} {
-			if v, ok := params[k]; ok {
-				fields = append(fields, formParam{k, v[0]})
-			}
-		}
-		return p.d.Pages.Render(w, http.StatusOK, "form_post.html", struct {
-			RedirectURI string
-			Params      []formParam
-		}{redirectURI, fields})
+		return p.formPost(w, redirectURI, params)
 	}
 	p.d.Pages.Redirect(w, http.StatusFound, redirectURI, params)
 	return nil

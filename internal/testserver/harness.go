@@ -3,8 +3,10 @@ package testserver
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -48,6 +50,7 @@ type Harness struct {
 	RedisURL string // the Redis Sesame uses (the test's own with Options.OwnRedis)
 	UserID   string
 	Web      Client
+	CA       *CA             // with Options.HTTPS: the CA that issued the server's certificate
 	redis    *localsvc.Redis // set with Options.OwnRedis
 }
 
@@ -55,6 +58,10 @@ type Harness struct {
 type Options struct {
 	Steps    []login.Step // login steps after the password (app.Options.Steps)
 	OwnRedis bool         // a redis-server for this test alone, which StopRedis stops
+	// HTTPS serves over TLS with a certificate from a CA of this test's own (Harness.CA),
+	// for localhost and 127.0.0.1; the issuer is https://localhost:PORT, so Sesame sets
+	// __Host- Secure cookies and HSTS as in production.
+	HTTPS bool
 }
 
 // Start builds and serves the handler until the test ends.
@@ -66,6 +73,11 @@ func Start(t testing.TB, o Options) *Harness {
 		handler.ServeHTTP(w, r)
 	}))
 	h.URL = "http://" + h.Server.Listener.Addr().String()
+	if o.HTTPS {
+		h.CA = NewCA(t, "localhost", "127.0.0.1")
+		h.Server.TLS = h.CA.ServerConfig()
+		h.URL = fmt.Sprintf("https://localhost:%d", h.Server.Listener.Addr().(*net.TCPAddr).Port)
+	}
 	redisURL, prefix := testenv.Redis(t)
 	if o.OwnRedis {
 		port, err := localsvc.FreePort()
@@ -97,7 +109,11 @@ func Start(t testing.TB, o Options) *Harness {
 	t.Cleanup(a.Close)
 	h.Services, h.Logins = a.Services, a.Logins
 	handler = a.Handler
-	h.Server.Start()
+	if o.HTTPS {
+		h.Server.StartTLS()
+	} else {
+		h.Server.Start()
+	}
 	t.Cleanup(h.Server.Close)
 	h.seed(t)
 	return h
