@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/sesameid/sesame/internal/client"
@@ -224,4 +225,68 @@ func TestBrowserHTTPS(t *testing.T) {
 	if got, err := landing(pending); err != nil || got != "pending: ok" {
 		t.Fatalf("pending login landed on %q (%v), want the app's callback", got, err)
 	}
+
+	// 5. form_post to a native app's private-use scheme (SSO answers at once): the browser
+	// submits the form there, past the page's Content-Security-Policy.
+	native := h.Register(t, client.NewClient{Name: "Native scheme", Public: true, RedirectURIs: []string{privateUseCB}})
+	_, challenge := pkce()
+	q := url.Values{"client_id": {native.ID}, "redirect_uri": {privateUseCB}, "response_type": {"code"}, "scope": {"openid"},
+		"state": {"scheme"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}, "response_mode": {"form_post"}}
+	to, outcome, err := submitted(tab, h.URL+"/authorize?"+q.Encode())
+	if err != nil || to != privateUseCB || outcome != "net::ERR_BLOCKED_BY_CLIENT" {
+		t.Errorf("form_post to %s: the form went to %q and ended with %q (%v); want %[1]s, handed to the "+
+			"app's (absent) scheme handler: net::ERR_BLOCKED_BY_CLIENT (a CSP block is net::ERR_ABORTED)", privateUseCB, to, outcome, err)
+	}
+}
+
+const privateUseCB = "com.example.app:/cb"
+
+// submitted opens url in the tab and follows the first form submission it leads to: where
+// the form went, and, when that was privateUseCB, the network error that ended it (the
+// browser has no handler for the scheme; a navigation the page's CSP forbids ends
+// otherwise).
+func submitted(ctx context.Context, url string) (to, outcome string, err error) {
+	_, err = chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		requested := cdp.Events(ctx, t, cdppage.FrameRequestedNavigation)
+		started := cdp.Events(ctx, t, cdppage.FrameStartedNavigating)
+		failed := cdp.Events(ctx, t, network.LoadingFailed)
+		if _, err := chromedp.Navigate(url)(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		for ev, err := range requested {
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			if ev.Reason == cdppage.ClientNavigationReasonFormSubmissionPost {
+				to = ev.URL
+				break
+			}
+		}
+		if to != privateUseCB {
+			return chromedp.Void{}, nil
+		}
+		var loader string
+		for ev, err := range started {
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			if ev.URL == privateUseCB {
+				loader = string(ev.LoaderID)
+				break
+			}
+		}
+		for ev, err := range failed {
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			if string(ev.RequestID) == loader {
+				outcome = ev.ErrorText
+				break
+			}
+		}
+		return chromedp.Void{}, nil
+	})
+	return to, outcome, err
 }
