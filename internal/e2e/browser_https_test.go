@@ -157,7 +157,9 @@ func cookies(ctx context.Context, url string) (map[string]*network.Cookie, error
 // session answers an authorization request that a page of another site POSTs (SSO, no
 // login form), and that POST leaves another login in progress in the same browser able to
 // finish (Sesame answers a POST with a 303 to the same request by GET, which carries the
-// Lax cookies a cross-site POST does not).
+// Lax cookies a cross-site POST does not). A form_post answer goes to a native app's
+// private-use scheme, and the page's CSP lets it. Sesame here is app.New's handler (what
+// `sesame serve` runs) behind httptest's TLS listener (testserver.Options.HTTPS).
 func TestBrowserHTTPS(t *testing.T) {
 	chromium(t)
 	h := testserver.Start(t, testserver.Options{HTTPS: true})
