@@ -18,8 +18,9 @@ import (
 // would not be sent there either, which is why Sesame's cookies are Lax).
 //
 // The GET carries only the parameters authorize reads, as it validated them: each is
-// bounded (state, nonce, login_hint by their limits, scopes and prompts by the values
-// Sesame knows, id_token_hint by being an ID token Sesame signed), so the URL is too.
+// bounded (state, nonce, login_hint by their limits, scopes by what the client may be
+// granted, each once, prompts by the values Sesame knows, id_token_hint by being an ID token
+// Sesame signed), so the URL is too.
 func (p *Provider) asGet(w http.ResponseWriter, req *oidc.AuthRequest, scopes, prompts []string) error {
 	q := url.Values{}
 	for k, v := range map[string]string{
