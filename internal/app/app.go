@@ -190,7 +190,11 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	mux.Handle("GET /readyz", http.HandlerFunc(hc.ready))
 	prov.Routes(mux)
 	pagesHandler.Routes(mux)
-	return httpx.Middleware(log, mux), nil
+	h := httpx.Middleware(log, mux)
+	if cfg.Issuer.Scheme == "https" {
+		h = httpx.HSTS(h)
+	}
+	return h, nil
 }
 
 func passwordParams(cfg *config.Config) account.Params {

@@ -34,6 +34,7 @@ var layers = map[string]string{
 	"internal/store/postgres": "adapter",
 	"internal/store/redis":    "adapter",
 	"internal/localsvc":       "infra",
+	"internal/tlsconf":        "infra",
 	"internal/testenv":        "testkit",
 	"internal/testserver":     "testkit",
 	"internal/e2e":            "tests",
@@ -122,7 +123,7 @@ func rule(pkg, from, imp string, test bool) string {
 		}
 	case "infra":
 		if own {
-			return "localsvc imports no package of Sesame's"
+			return "infra packages (localsvc, tlsconf) import no package of Sesame's"
 		}
 	case "app":
 		if own && (to == "cli" || to == "testkit" || to == "tests") {

@@ -120,7 +120,7 @@ func (e *env) dev(args []string) error {
 	if err := rp.serve(e.ctx, *appListen); err != nil {
 		return err
 	}
-	return e.runServer(cfg, false)
+	return e.runServer(cfg, false, nil)
 }
 
 func devMissing(err error) error {

@@ -7,10 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/sesameid/sesame/internal/app"
 	"github.com/sesameid/sesame/internal/config"
+	"github.com/sesameid/sesame/internal/tlsconf"
 )
 
 func (e *env) serve(args []string) error {
@@ -20,22 +24,46 @@ func (e *env) serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.runServer(cfg, *migrate)
+	return e.runServer(cfg, *migrate, nil)
 }
 
-// runServer serves until e.ctx is done, then shuts down gracefully: the listener closes,
-// in-flight requests get cfg.ShutdownTimeout to finish, then the pools close.
-func (e *env) runServer(cfg *config.Config, migrate bool) error {
+// runServer serves on ln (nil: a new listener on cfg.Listen) until e.ctx is done, then shuts
+// down gracefully: the listener closes, in-flight requests get cfg.ShutdownTimeout to finish,
+// then the pools close. With TLS files it serves TLS, reloading the certificate on SIGHUP.
+func (e *env) runServer(cfg *config.Config, migrate bool, ln net.Listener) error {
+	if ln != nil {
+		defer ln.Close()
+	}
 	log := e.logger(cfg)
 	slog.SetDefault(log) // the op package logs only through slog.Default (DESIGN.md)
+	var cert *tlsconf.Certificate
+	if cfg.TLSCertFile != "" {
+		var err error
+		if cert, err = tlsconf.Load(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			return configError{fmt.Errorf("SESAME_TLS_CERT_FILE, SESAME_TLS_KEY_FILE: %w", err)}
+		}
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		watch, stop := context.WithCancel(e.ctx)
+		defer stop()
+		go cert.Watch(watch, hup, func(err error) {
+			if err != nil {
+				log.Error("TLS certificate reload failed: serving the previous one", "err", err)
+				return
+			}
+			log.Info("TLS certificate reloaded", "not_after", cert.Current().Leaf.NotAfter)
+		})
+	}
 	a, err := app.New(e.ctx, cfg, log, app.Options{Migrate: migrate, MigrateTo: logWriter{log}})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+		}
 	}
 	srv := &http.Server{
 		Handler:           a.Handler,
@@ -47,8 +75,15 @@ func (e *env) runServer(cfg *config.Config, migrate bool) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("sesame serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer.String())
+	if cert != nil {
+		srv.TLSConfig = cert.Config()
+		// ServeTLS adds HTTP/2 to the protocols offered; the certificate comes from
+		// GetCertificate, so no file is named here.
+		go func() { served <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
+	log.Info("sesame serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer.String(), "tls", cert != nil)
 
 	select {
 	case err := <-served:

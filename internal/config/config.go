@@ -28,6 +28,8 @@ import (
 type Config struct {
 	Issuer          *url.URL
 	Listen          string
+	TLSCertFile     string // with TLSKeyFile: Sesame serves TLS itself
+	TLSKeyFile      string
 	DatabaseURL     secret.Secret // may carry a password
 	DatabaseMaxConn int32
 	RedisURL        secret.Secret // may carry a password
@@ -78,6 +80,8 @@ func Settings() []Setting {
 	return []Setting{
 		{Key: "issuer", Flag: "issuer", Usage: "public URL of this provider, e.g. https://id.example.com (https unless the host is loopback)", need: NeedIssuer, parse: parseIssuer},
 		{Key: "listen", Flag: "listen", Default: "127.0.0.1:8080", Usage: "address the HTTP server listens on", parse: parseListen},
+		{Key: "tls_cert_file", Flag: "tls-cert-file", Usage: "PEM certificate chain: Sesame then serves TLS itself (1.2 or 1.3, ECDHE with AEAD only; reloaded on SIGHUP); without it, terminate TLS in front of Sesame", parse: pathSetting(func(c *Config) *string { return &c.TLSCertFile })},
+		{Key: "tls_key_file", Flag: "tls-key-file", Usage: "PEM private key of the TLS certificate", parse: pathSetting(func(c *Config) *string { return &c.TLSKeyFile })},
 		{Key: "database_url", Flag: "database-url", Usage: "PostgreSQL URL, e.g. postgres://sesame@127.0.0.1:5432/sesame", need: NeedDatabase, secret: true, parse: parseDatabaseURL},
 		{Key: "database_max_conns", Flag: "database-max-conns", Default: "10", Usage: "maximum PostgreSQL connections per process", parse: parseMaxConns},
 		{Key: "redis_url", Flag: "redis-url", Usage: "Redis URL, e.g. redis://127.0.0.1:6379/0", need: NeedRedis, secret: true, parse: parseRedisURL},
@@ -133,13 +137,15 @@ func (l *Loader) Load(getenv func(string) string, need Need) (*Config, error) {
 	if path == "" {
 		path = getenv("SESAME_CONFIG")
 	}
-	var problems []string
 	if path != "" {
 		var err error
+		// A file that cannot be used is the one problem reported: the settings it may hold
+		// would otherwise be reported missing too.
 		if fileVals, err = readYAML(path); err != nil {
-			problems = append(problems, err.Error())
+			return nil, err
 		}
 	}
+	var problems []string
 
 	cfg := &Config{}
 	for _, s := range Settings() {
@@ -161,8 +167,8 @@ func (l *Loader) Load(getenv func(string) string, need Need) (*Config, error) {
 			problems = append(problems, fmt.Sprintf("%s (--%s, from %s): %v", s.Env(), s.Flag, from, err))
 		}
 	}
-	if len(problems) == 0 && cfg.SessionIdle > cfg.SessionAbsolute {
-		problems = append(problems, "SESAME_SESSION_IDLE_TIMEOUT (--session-idle-timeout): must not exceed SESAME_SESSION_ABSOLUTE_TIMEOUT")
+	if len(problems) == 0 {
+		problems = crossChecks(cfg)
 	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
@@ -205,6 +211,23 @@ func (l *Loader) value(s Setting, set map[string]bool, getenv func(string) strin
 		return strings.TrimSpace(string(b)), src.name + " file", nil
 	}
 	return "", "", nil
+}
+
+// crossChecks reports the problems of settings valid alone but not together.
+func crossChecks(cfg *Config) []string {
+	var problems []string
+	if cfg.SessionIdle > cfg.SessionAbsolute {
+		problems = append(problems, "SESAME_SESSION_IDLE_TIMEOUT (--session-idle-timeout): must not exceed SESAME_SESSION_ABSOLUTE_TIMEOUT")
+	}
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		problems = append(problems, "SESAME_TLS_CERT_FILE and SESAME_TLS_KEY_FILE (--tls-cert-file, --tls-key-file): give both or neither")
+	}
+	// Serving TLS under an http issuer would advertise URLs that do not work. The reverse,
+	// an https issuer without TLS files, is a TLS-terminating proxy in front of Sesame.
+	if cfg.TLSCertFile != "" && cfg.Issuer != nil && cfg.Issuer.Scheme != "https" {
+		problems = append(problems, "SESAME_TLS_CERT_FILE (--tls-cert-file): Sesame serves TLS, so SESAME_ISSUER must be an https URL")
+	}
+	return problems
 }
 
 func readYAML(path string) (map[string]string, error) {
@@ -259,6 +282,13 @@ func parseIssuer(c *Config, v string) error {
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	c.Issuer = u
 	return nil
+}
+
+func pathSetting(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		*field(c) = v
+		return nil
+	}
 }
 
 func parseListen(c *Config, v string) error {

@@ -121,6 +121,10 @@ func TestValidation(t *testing.T) {
 		{name: "max conns", env: map[string]string{"SESAME_DATABASE_MAX_CONNS": "1"}, need: NeedServe, want: []string{"must be a whole number from 2 to 1000"}},
 		{name: "shutdown timeout", env: map[string]string{"SESAME_SHUTDOWN_TIMEOUT": "forever"}, need: NeedServe, want: []string{"must be a duration"}},
 		{name: "config file missing", env: map[string]string{"SESAME_CONFIG": "/nonexistent/sesame.yaml"}, need: NeedServe, want: []string{"SESAME_CONFIG (--config): cannot read /nonexistent/sesame.yaml"}},
+		{name: "config file missing, issuer too", env: map[string]string{"SESAME_CONFIG": "/nonexistent/sesame.yaml", "SESAME_ISSUER": ""}, need: NeedServe, want: []string{"SESAME_CONFIG (--config): cannot read /nonexistent/sesame.yaml"}},
+		{name: "TLS certificate without key", env: map[string]string{"SESAME_TLS_CERT_FILE": "/etc/sesame/cert.pem"}, need: NeedServe, want: []string{"SESAME_TLS_CERT_FILE and SESAME_TLS_KEY_FILE (--tls-cert-file, --tls-key-file): give both or neither"}},
+		{name: "TLS key without certificate", args: []string{"--tls-key-file", "/etc/sesame/key.pem"}, need: NeedServe, want: []string{"give both or neither"}},
+		{name: "TLS under an http issuer", env: map[string]string{"SESAME_ISSUER": "http://127.0.0.1:8443", "SESAME_TLS_CERT_FILE": "/c.pem", "SESAME_TLS_KEY_FILE": "/k.pem"}, need: NeedServe, want: []string{"SESAME_TLS_CERT_FILE (--tls-cert-file): Sesame serves TLS, so SESAME_ISSUER must be an https URL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,12 +158,29 @@ func TestValidation(t *testing.T) {
 	}
 }
 
+// A file with an unknown key is refused, and that is the one problem reported: the settings
+// it holds are not then reported missing.
 func TestConfigFileUnknownKey(t *testing.T) {
 	env := validEnv()
-	env["SESAME_CONFIG"] = writeFile(t, "c.yaml", "listen: 127.0.0.1:1\nmaster_kee: x\n")
+	delete(env, "SESAME_ISSUER")
+	env["SESAME_CONFIG"] = writeFile(t, "c.yaml", "issuer: https://id.example.com\nmaster_kee: x\n")
 	_, err := load(t, nil, env, NeedServe)
-	if err == nil || !strings.Contains(err.Error(), "unknown keys: master_kee") {
-		t.Errorf("Load = %v, want unknown key error", err)
+	if err == nil || err.Error() != "SESAME_CONFIG (--config): "+env["SESAME_CONFIG"]+" has unknown keys: master_kee" {
+		t.Errorf("Load = %v, want exactly the unknown key error", err)
+	}
+}
+
+// TLS files: both or neither; an https issuer without them is a TLS-terminating proxy.
+func TestTLSSettings(t *testing.T) {
+	env := validEnv()
+	cfg, err := load(t, nil, env, NeedServe)
+	if err != nil || cfg.TLSCertFile != "" || cfg.TLSKeyFile != "" {
+		t.Errorf("https issuer without TLS files: Load = %+v, %v; want valid, no TLS", cfg, err)
+	}
+	env["SESAME_TLS_CERT_FILE"] = "/etc/sesame/cert.pem"
+	cfg, err = load(t, []string{"--tls-key-file", "/etc/sesame/key.pem"}, env, NeedServe)
+	if err != nil || cfg.TLSCertFile != "/etc/sesame/cert.pem" || cfg.TLSKeyFile != "/etc/sesame/key.pem" {
+		t.Errorf("TLS files: Load = %+v, %v", cfg, err)
 	}
 }
 

@@ -76,6 +76,18 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// hsts asks browsers to use only https with this host and its subdomains for a year.
+const hsts = "max-age=31536000; includeSubDomains"
+
+// HSTS sets Strict-Transport-Security on every response of next, pages and JSON endpoints
+// alike. Use it whenever the issuer is https, whether Sesame terminates TLS or a proxy does.
+func HSTS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Strict-Transport-Security", hsts)
+		next.ServeHTTP(w, r)
+	})
+}
+
 // MaxBody bounds every request body: Sesame reads only forms, and a login form is well
 // under 1 KiB.
 const MaxBody = 64 << 10

@@ -87,3 +87,20 @@ func TestEveryKindHasAPage(t *testing.T) {
 		}
 	}
 }
+
+// HSTS reaches every response, JSON and errors included (a panic's 500 too).
+func TestHSTS(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"ok": "yes"})
+	}))
+	mux.Handle("GET /panic", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("boom") }))
+	h := HSTS(Middleware(slog.New(slog.DiscardHandler), mux))
+	for _, path := range []string{"/json", "/panic", "/missing"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if got := rec.Header().Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
+			t.Errorf("GET %s (%d): HSTS = %q", path, rec.Code, got)
+		}
+	}
+}
