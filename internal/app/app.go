@@ -87,6 +87,11 @@ func (s *Services) migrate(fn func(*postgres.Migrator) error) error {
 // Close closes the pool.
 func (s *Services) Close() { s.Pool.Close() }
 
+// SigningKeys lists the published signing keys, with or without a master key.
+func (s *Services) SigningKeys(ctx context.Context) ([]signing.Key, error) {
+	return signing.Published(ctx, s.store, s.now())
+}
+
 // ErrPendingMigrations is returned by New when the schema is behind the binary.
 var ErrPendingMigrations = kind.New(kind.Internal, "the database has pending migrations: run `sesame migrate up` or start with --migrate")
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/sesameid/sesame/internal/app"
@@ -59,7 +60,7 @@ func commands() []command {
 		{"dev", "run a development server with local PostgreSQL, Redis and demo data", (*env).dev},
 		{"keys", "manage signing keys: rotate | list", (*env).keys},
 		{"health", "probe a running server's /readyz (for container health checks)", (*env).health},
-		{"org", "manage organizations: create", (*env).org},
+		{"org", "manage organizations: create | list", (*env).org},
 		{"user", "manage users: create | list", (*env).user},
 		{"client", "manage OAuth clients: create | list", (*env).client},
 	}
@@ -96,10 +97,30 @@ func (e *env) exit(err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
-	for _, line := range strings.Split(err.Error(), "\n") {
+	for _, line := range errorLines(err) {
 		fmt.Fprintf(e.stderr, "sesame: %s\n", line)
 	}
 	return exitCode(kind.Of(err))
+}
+
+// errorLines is what the CLI prints for err: one line per failure. A configuration error lists
+// each of its problems; any other error is one failure, and a text of several lines (a driver's
+// errors.Join of its attempts, a server's log tail) is folded into one, a part contained in an
+// earlier one left out.
+func errorLines(err error) []string {
+	var ce configError
+	if errors.As(err, &ce) {
+		return strings.Split(ce.Error(), "\n")
+	}
+	var parts []string
+	for _, p := range strings.Split(err.Error(), "\n") {
+		p = strings.TrimSpace(p)
+		if p == "" || slices.ContainsFunc(parts, func(q string) bool { return strings.Contains(q, p) }) {
+			continue
+		}
+		parts = append(parts, p)
+	}
+	return []string{strings.Join(parts, "; ")}
 }
 
 // exitCode is the one mapping from error kinds to exit codes: 2 when the caller can fix

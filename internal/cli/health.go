@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	neturl "net/url"
 	"time"
 )
 
@@ -14,6 +15,9 @@ func (e *env) health(args []string) error {
 	url := fs.String("url", "http://127.0.0.1:8080/readyz", "readiness URL to probe")
 	if err := e.parse(fs, args); err != nil {
 		return err
+	}
+	if u, err := neturl.Parse(*url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("--url: want an http or https URL such as http://127.0.0.1:8080/readyz")
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
 	defer cancel()

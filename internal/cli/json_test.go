@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +106,18 @@ func TestJSONOrgUser(t *testing.T) {
 	if got := decodeJSON[[]map[string]any](t, "user list", mustRun(t, env, "", "user", "list", "--org", "empty", "--json").stdout); got == nil || len(got) != 0 {
 		t.Errorf("user list --json of an empty org = %#v, want []", got)
 	}
+
+	orgs := decodeJSON[[]map[string]any](t, "org list", mustRun(t, env, "", "org", "list", "--json").stdout)
+	if len(orgs) != 2 || orgs[0]["slug"] != "acme" || orgs[1]["slug"] != "empty" || orgs[0]["id"] != o["id"] {
+		t.Fatalf("org list --json = %v, want acme then empty", orgs)
+	}
+	for _, item := range orgs {
+		wantKeys(t, "org list --json item", item, orgKeys)
+		wantTimes(t, "org list --json item", item, "created_at")
+	}
+	if out := mustRun(t, env, "", "org", "list").stdout; !strings.Contains(out, "SLUG") || !strings.Contains(out, "acme") || !strings.Contains(out, "Empty") {
+		t.Errorf("org list:\n%s", out)
+	}
 }
 
 func TestJSONClient(t *testing.T) {
@@ -196,7 +209,9 @@ func TestJSONKeys(t *testing.T) {
 	second := decodeJSON[map[string]any](t, "keys rotate", mustRun(t, env, "", "keys", "rotate", "--alg", "RS256", "--json").stdout)
 	wantKeys(t, "keys rotate --json", second, keyKeys)
 
-	list = decodeJSON[[]map[string]any](t, "keys list", mustRun(t, env, "", "keys", "list", "--json").stdout)
+	// Listing needs no master key (it reads public halves and dates only).
+	noKey := map[string]string{"SESAME_DATABASE_URL": env["SESAME_DATABASE_URL"]}
+	list = decodeJSON[[]map[string]any](t, "keys list", mustRun(t, noKey, "", "keys", "list", "--json").stdout)
 	if len(list) != 2 {
 		t.Fatalf("keys list --json after two rotations: %d keys, want 2", len(list))
 	}

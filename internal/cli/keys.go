@@ -20,9 +20,14 @@ func (e *env) keys(args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	if sub == "rotate" {
 		alg = fs.String("alg", "", "algorithm of the new key: ES256 or RS256 (default: SESAME_SIGNING_ALG)")
-		delay = fs.Duration("activate-in", signing.RotationDelay, "when the new key starts signing; it is published at once so every process and relying party knows it first")
+		delay = fs.Duration("activate-in", signing.RotationDelay, "when the new key starts signing, at most "+signing.MaxActivationDelay.String()+"; it is published at once so every process and relying party knows it first")
 	}
-	cfg, err := e.load(fs, l, rest, config.NeedDatabase|config.NeedMasterKey)
+	// Listing reads public halves and dates only: no master key needed.
+	need := config.NeedDatabase
+	if sub == "rotate" {
+		need |= config.NeedMasterKey
+	}
+	cfg, err := e.load(fs, l, rest, need)
 	if err != nil {
 		return err
 	}
@@ -47,7 +52,7 @@ func (e *env) keys(args []string) error {
 				k.Alg, k.KID, k.NotBefore.UTC().Format(time.RFC3339), signing.Retention)
 			return err
 		}
-		list, err := a.Keys.List(e.ctx)
+		list, err := a.SigningKeys(e.ctx)
 		if err != nil {
 			return err
 		}

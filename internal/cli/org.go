@@ -5,12 +5,16 @@ import (
 
 	"github.com/sesameid/sesame/internal/app"
 	"github.com/sesameid/sesame/internal/config"
+	"github.com/sesameid/sesame/internal/org"
 )
 
 func (e *env) org(args []string) error {
-	_, rest, err := subcommand("org", args, "create")
+	sub, rest, err := subcommand("org", args, "create", "list")
 	if err != nil {
 		return err
+	}
+	if sub == "list" {
+		return e.orgList(rest)
 	}
 	fs, l := e.flags("org create")
 	name := fs.String("name", "", "display name (required)")
@@ -30,5 +34,23 @@ func (e *env) org(args []string) error {
 		}
 		_, err = fmt.Fprintf(e.stdout, "created organization %s (id %s)\n", o.Slug, o.ID)
 		return err
+	})
+}
+
+func (e *env) orgList(args []string) error {
+	fs, l := e.flags("org list")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	cfg, err := e.load(fs, l, args, config.NeedDatabase)
+	if err != nil {
+		return err
+	}
+	return e.withServices(cfg, func(a *app.Services) error {
+		orgs, err := a.Orgs.List(e.ctx)
+		if err != nil {
+			return err
+		}
+		return printList(e.stdout, *asJSON, orgs, orgOut, []string{"ID", "SLUG", "NAME"}, func(o org.Organization) []string {
+			return []string{o.ID.String(), o.Slug, o.Name}
+		})
 	})
 }

@@ -27,6 +27,7 @@ type Organization struct {
 type Store interface {
 	CreateOrg(ctx context.Context, o Organization) error
 	OrgBySlug(ctx context.Context, slug string) (Organization, error)
+	Orgs(ctx context.Context) ([]Organization, error)
 }
 
 // Service manages organizations.
@@ -78,4 +79,9 @@ func (s *Service) BySlug(ctx context.Context, slug string) (Organization, error)
 		return Organization{}, ErrNotFound
 	}
 	return s.store.OrgBySlug(ctx, slug)
+}
+
+// List returns every organization, oldest first.
+func (s *Service) List(ctx context.Context) ([]Organization, error) {
+	return s.store.Orgs(ctx)
 }

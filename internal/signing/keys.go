@@ -98,6 +98,10 @@ const RotationDelay = 3 * CacheTTL
 // Retention is how long a retired key stays published: past any token it signed.
 const Retention = client.MaxTokenTTL + 5*time.Minute
 
+// MaxActivationDelay bounds how far ahead a rotation may be scheduled: a key published but
+// not signing for longer is a mistake (a typed 100000h), not a plan.
+const MaxActivationDelay = 30 * 24 * time.Hour
+
 // NewKeys returns a key manager.
 func NewKeys(store Store, seal Sealer, now func() time.Time) *Keys {
 	return &Keys{store: store, seal: seal, now: now}
@@ -155,8 +159,8 @@ func (k *Keys) Ensure(ctx context.Context, alg string) error {
 // Rotate adds a new key of alg that starts signing after delay; earlier keys retire then
 // and stay published for Retention.
 func (k *Keys) Rotate(ctx context.Context, alg string, delay time.Duration) (Key, error) {
-	if delay < 0 {
-		return Key{}, kind.New(kind.Invalid, "the activation delay must not be negative")
+	if delay < 0 || delay > MaxActivationDelay {
+		return Key{}, kind.New(kind.Invalid, fmt.Sprintf("the activation delay must be from 0 to %s", MaxActivationDelay))
 	}
 	key, err := k.Generate(alg, k.now().Add(delay))
 	if err != nil {
@@ -173,7 +177,13 @@ func (k *Keys) Rotate(ctx context.Context, alg string, delay time.Duration) (Key
 
 // List returns the published keys, newest first.
 func (k *Keys) List(ctx context.Context) ([]Key, error) {
-	return k.store.SigningKeys(ctx, k.now().Add(-Retention))
+	return Published(ctx, k.store, k.now())
+}
+
+// Published returns the keys published at now, newest first. It reads public halves and dates
+// only, so it needs no master key (`sesame keys list`).
+func Published(ctx context.Context, store Store, now time.Time) ([]Key, error) {
+	return store.SigningKeys(ctx, now.Add(-Retention))
 }
 
 // Active is the key that signs now.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/seal"
 	"github.com/sesameid/sesame/internal/signing"
 	"github.com/sesameid/sesame/internal/testenv"
@@ -84,8 +85,10 @@ func TestRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.Rotate(ctx, signing.ES256, -time.Second); err == nil {
-		t.Error("Rotate with a negative delay succeeded")
+	for _, d := range []time.Duration{-time.Second, signing.MaxActivationDelay + time.Second, 100000 * time.Hour} {
+		if _, err := k.Rotate(ctx, signing.ES256, d); kind.Of(err) != kind.Invalid {
+			t.Errorf("Rotate with the delay %s = %v, want an Invalid error", d, err)
+		}
 	}
 	if _, err := k.Rotate(ctx, "none", 0); !errors.Is(err, signing.ErrAlg) {
 		t.Errorf("Rotate(none) = %v, want ErrAlg", err)

@@ -40,3 +40,21 @@ func (s *Store) OrgBySlug(ctx context.Context, slug string) (org.Organization, e
 	}
 	return o, nil
 }
+
+// Orgs lists the live organizations, oldest first.
+func (s *Store) Orgs(ctx context.Context) ([]org.Organization, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name, slug, created_at FROM organizations
+		WHERE deleted_at IS NULL ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fail("list organizations", err)
+	}
+	orgs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (org.Organization, error) {
+		var o org.Organization
+		err := r.Scan(&o.ID, &o.Name, &o.Slug, &o.CreatedAt)
+		return o, err
+	})
+	if err != nil {
+		return nil, fail("list organizations", err)
+	}
+	return orgs, nil
+}
