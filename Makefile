@@ -34,8 +34,9 @@ dev: build
 	@if [ -z "$$SESAME_DATABASE_URL" ] || [ -z "$$SESAME_REDIS_URL" ]; then .ci/install-deps; fi
 	./$(BIN) dev
 
-## dev-reset: delete the development data.
+## dev-reset: delete the development data (and the PostgreSQL data a 0700 home kept under /var/tmp).
 dev-reset:
+	@t=$$(readlink .dev/postgres 2>/dev/null); case "$$t" in /var/tmp/sesame-postgres-*) rm -rf "$$t";; esac
 	rm -rf .dev
 
 fmt:

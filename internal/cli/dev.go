@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -37,7 +38,8 @@ const (
 
 // dev runs a development server: local PostgreSQL and Redis under --dir unless
 // SESAME_DATABASE_URL / SESAME_REDIS_URL are set, a master key kept in --dir, migrations,
-// demo data, then serve until interrupted, stopping everything it started.
+// demo data, then serve until interrupted, stopping everything it started. One instance per
+// directory (a lock in it); the settings it chose are written to <dir>/env for the CLI.
 func (e *env) dev(args []string) error {
 	fs, l := e.flags("dev")
 	dir := fs.String("dir", ".dev", "directory for the development databases, master key and demo credentials")
@@ -52,9 +54,25 @@ func (e *env) dev(args []string) error {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return err
 	}
-	vars := map[string]string{}
-	if e.getenv("SESAME_DATABASE_URL") == "" {
-		pg, err := localsvc.StartPostgres(e.ctx, filepath.Join(abs, "postgres"), localsvc.PostgresOptions{MaxConns: 50})
+	unlock, err := lockDevDir(abs, *dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	envPath := filepath.Join(abs, "env")
+	prev := readEnvFile(envPath)
+	// A variable equal to what the previous start wrote to <dir>/env comes from `source
+	// .dev/env`: it is this instance's own setting, chosen again below, not the caller's.
+	caller := func(k string) string {
+		if v := e.getenv(k); v != prev[k] {
+			return v
+		}
+		return ""
+	}
+	vars := map[string]string{} // the settings this start chose
+	if caller("SESAME_DATABASE_URL") == "" {
+		pg, err := localsvc.StartPostgres(e.ctx, filepath.Join(abs, "postgres"),
+			localsvc.PostgresOptions{MaxConns: 50, Port: portAgain(prev["SESAME_DATABASE_URL"])})
 		if err != nil {
 			return devMissing(err)
 		}
@@ -64,63 +82,67 @@ func (e *env) dev(args []string) error {
 		}
 		vars["SESAME_DATABASE_URL"] = pg.URL("sesame")
 	}
-	if e.getenv("SESAME_REDIS_URL") == "" {
-		rd, err := localsvc.StartRedis(e.ctx, filepath.Join(abs, "redis"), localsvc.RedisOptions{Persist: true})
+	if caller("SESAME_REDIS_URL") == "" {
+		rd, err := localsvc.StartRedis(e.ctx, filepath.Join(abs, "redis"),
+			localsvc.RedisOptions{Persist: true, Port: portAgain(prev["SESAME_REDIS_URL"])})
 		if err != nil {
 			return devMissing(err)
 		}
 		defer rd.Stop()
 		vars["SESAME_REDIS_URL"] = rd.URL()
 	}
-	if e.getenv("SESAME_MASTER_KEY") == "" && e.getenv("SESAME_MASTER_KEY_FILE") == "" {
+	if caller("SESAME_MASTER_KEY") == "" && caller("SESAME_MASTER_KEY_FILE") == "" {
 		keyFile := filepath.Join(abs, "master.key")
 		if err := ensureKeyFile(keyFile); err != nil {
 			return err
 		}
 		vars["SESAME_MASTER_KEY_FILE"] = keyFile
 	}
-	getenv := func(k string) string {
-		if v := e.getenv(k); v != "" {
+	// The issuer follows the listen address unless given.
+	if caller("SESAME_ISSUER") == "" && fs.Lookup("issuer").Value.String() == "" {
+		listen := fs.Lookup("listen").Value.String()
+		if listen == "" {
+			listen = caller("SESAME_LISTEN")
+		}
+		if listen == "" {
+			listen = "127.0.0.1:8080"
+		}
+		vars["SESAME_ISSUER"] = "http://" + listen
+	}
+	cfg, err := l.Load(func(k string) string {
+		if v := caller(k); v != "" {
 			return v
 		}
 		return vars[k]
-	}
-	// The issuer follows the listen address unless given.
-	cfg, err := l.Load(func(k string) string {
-		if k == "SESAME_ISSUER" && getenv(k) == "" {
-			listen := getenv("SESAME_LISTEN")
-			if f := fs.Lookup("listen"); f.Value.String() != "" {
-				listen = f.Value.String()
-			}
-			if listen == "" {
-				listen = "127.0.0.1:8080"
-			}
-			return "http://" + listen
-		}
-		return getenv(k)
 	}, config.NeedServe)
 	if err != nil {
 		return configError{err}
 	}
-	var rp *devRP
+	// The banner is printed when the server is built and both listeners are bound, just
+	// before it serves: what it names answers.
+	appLn, err := net.Listen("tcp", *appListen)
+	if err != nil {
+		return fmt.Errorf("demo app: listen on %s: %w", *appListen, err)
+	}
+	defer appLn.Close()
+	var d demo
 	if err := e.withServices(cfg, func(a *app.Services) error {
 		if err := a.MigrateUp(e.ctx, io.Discard); err != nil {
 			return err
 		}
-		d, err := e.seedDemo(a, filepath.Join(abs, "demo.json"))
-		if err != nil {
-			return err
-		}
-		rp = newDevRP(cfg.Issuer.String(), d.AppClientID, *appListen)
-		e.printDemo(cfg, d, filepath.Join(abs, "demo.json"), rp.AuthorizeURL())
-		return nil
+		d, err = e.seedDemo(a, filepath.Join(abs, "demo.json"))
+		return err
 	}); err != nil {
 		return err
 	}
-	if err := rp.serve(e.ctx, *appListen); err != nil {
+	if err := writeEnvFile(envPath, vars); err != nil {
 		return err
 	}
-	return e.runServer(cfg, false, nil)
+	rp := newDevRP(cfg.Issuer.String(), d.AppClientID, *appListen)
+	rp.serve(e.ctx, appLn)
+	return e.runServer(cfg, false, func() {
+		e.printDemo(cfg, d, filepath.Join(*dir, "demo.json"), filepath.Join(*dir, "env"), "http://"+*appListen+"/")
+	})
 }
 
 func devMissing(err error) error {
@@ -181,20 +203,28 @@ func (e *env) seedDemo(a *app.Services, path string) (demo, error) {
 	return d, os.WriteFile(path, b, 0o600)
 }
 
-func (e *env) printDemo(cfg *config.Config, d demo, path, authorizeURL string) {
+func (e *env) printDemo(cfg *config.Config, d demo, demoPath, envPath, appURL string) {
 	fmt.Fprintf(e.stdout, `
 Sesame development server: %[1]s
   readiness:     %[1]s/readyz
   organization:  %[2]s
   user:          %[3]s
   password:      %[4]s
-  client_id:     %[5]s
-  client_secret: %[6]s
-  redirect_uri:  %[7]s
-(demo credentials are kept in %[8]s; make dev-reset deletes everything)
 
 Sign in with the demo app (a public client with PKCE; it shows the ID token's claims):
-  %[9]s
+  %[5]s
 
-`, cfg.Issuer, d.Org, d.Email, d.Password, d.ClientID, d.ClientSecret, d.RedirectURI, path, authorizeURL)
+A confidential client for a web app of your own (the demo app does not use it; nothing
+listens on its redirect URI until your app does; register others with sesame client create):
+  client_id:     %[6]s
+  client_secret: %[7]s
+  redirect_uri:  %[8]s
+
+The CLI against this instance:
+  source %[9]s
+  ./bin/sesame user list --org %[2]s
+
+(demo credentials are kept in %[10]s; make dev-reset deletes everything)
+
+`, cfg.Issuer, d.Org, d.Email, d.Password, appURL, d.ClientID, d.ClientSecret, d.RedirectURI, envPath, demoPath)
 }

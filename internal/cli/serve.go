@@ -27,13 +27,11 @@ func (e *env) serve(args []string) error {
 	return e.runServer(cfg, *migrate, nil)
 }
 
-// runServer serves on ln (nil: a new listener on cfg.Listen) until e.ctx is done, then shuts
-// down gracefully: the listener closes, in-flight requests get cfg.ShutdownTimeout to finish,
-// then the pools close. With TLS files it serves TLS, reloading the certificate on SIGHUP.
-func (e *env) runServer(cfg *config.Config, migrate bool, ln net.Listener) error {
-	if ln != nil {
-		defer ln.Close()
-	}
+// runServer serves until e.ctx is done, then shuts down gracefully: the listener closes,
+// in-flight requests get cfg.ShutdownTimeout to finish, then the pools close. With TLS files
+// it serves TLS, reloading the certificate on SIGHUP. ready (if not nil) runs once the handler
+// is built and the listener bound, just before serving.
+func (e *env) runServer(cfg *config.Config, migrate bool, ready func()) error {
 	log := e.logger(cfg)
 	slog.SetDefault(log) // the op package logs only through slog.Default (DESIGN.md)
 	var cert *tlsconf.Certificate
@@ -60,10 +58,9 @@ func (e *env) runServer(cfg *config.Config, migrate bool, ln net.Listener) error
 		return err
 	}
 	defer a.Close()
-	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
-			return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-		}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	srv := &http.Server{
 		Handler:           a.Handler,
@@ -73,6 +70,9 @@ func (e *env) runServer(cfg *config.Config, migrate bool, ln net.Listener) error
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready()
 	}
 	served := make(chan error, 1)
 	if cert != nil {

@@ -35,7 +35,9 @@ func (p *Postgres) URL(db string) string {
 
 // StartPostgres runs PostgreSQL on a loopback port with its data in dir, creating the
 // cluster (trust authentication, loopback only) when dir holds none. As root, the server
-// runs as the postgres (or nobody) user, which must be able to reach dir.
+// runs as the postgres (or nobody) user; when that user cannot reach dir (a checkout in a
+// 0700 home directory), the cluster lives under /var/tmp instead, dir being a symbolic link
+// to it (see DataDir).
 func StartPostgres(ctx context.Context, dir string, o PostgresOptions) (*Postgres, error) {
 	initdb, err := FindBinary("initdb")
 	if err != nil {
@@ -57,6 +59,11 @@ func StartPostgres(ctx context.Context, dir string, o PostgresOptions) (*Postgre
 	}
 	if o.Port == 0 {
 		if o.Port, err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	if cred != nil {
+		if dir, err = DataDir(dir, cred.Uid, cred.Gid); err != nil {
 			return nil, err
 		}
 	}
