@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/app"
 	"github.com/sesameid/sesame/internal/client"
@@ -47,7 +49,8 @@ type Harness struct {
 	Logs     *testenv.SyncBuffer
 	Services *app.Services
 	Logins   *login.Service
-	RedisURL string // the Redis Sesame uses (the test's own with Options.OwnRedis)
+	RedisURL string    // the Redis Sesame uses (the test's own with Options.OwnRedis)
+	OrgID    uuid.UUID // the seeded organization "acme"
 	UserID   string
 	Web      Client
 	CA       *CA             // with Options.HTTPS: the CA that issued the server's certificate
@@ -130,26 +133,47 @@ func (h *Harness) seed(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.UserID = u.ID.String()
+	h.OrgID, h.UserID = o.ID, u.ID.String()
 	h.Web = h.Register(t, client.NewClient{OrgID: o.ID, Name: "Web", RedirectURIs: []string{WebCB}, PostLogoutRedirectURIs: []string{WebBye}})
 }
 
-// Register registers a client in the seeded organization (in.OrgID is filled in when zero).
+// Register registers a client in the seeded organization (in.OrgID is filled in when zero),
+// or in in.OrgID's (an AddTenant organization).
 func (h *Harness) Register(t testing.TB, in client.NewClient) Client {
 	t.Helper()
 	ctx := context.Background()
-	if in.OrgID == [16]byte{} {
-		o, err := h.Services.Orgs.BySlug(ctx, "acme")
-		if err != nil {
-			t.Fatal(err)
-		}
-		in.OrgID = o.ID
+	if in.OrgID == uuid.Nil {
+		in.OrgID = h.OrgID
 	}
 	c, sec, err := h.Services.Clients.Register(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return Client{ID: c.ClientID, Secret: sec.Reveal()}
+}
+
+// Tenant is an organization with one user, whose password is Password.
+type Tenant struct {
+	OrgID  uuid.UUID
+	UserID string
+	Email  string
+}
+
+// AddTenant creates another organization, slug, with one user, email (password Password):
+// a customer whose users the seeded clients do not accept. Register its clients with
+// client.NewClient{OrgID: tenant.OrgID}.
+func (h *Harness) AddTenant(t testing.TB, slug, email string) Tenant {
+	t.Helper()
+	ctx := context.Background()
+	o, err := h.Services.Orgs.Create(ctx, slug, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := h.Services.Users.Create(ctx, account.NewUser{OrgID: o.ID, Email: email, Name: email, Password: secret.New(Password)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Tenant{OrgID: o.ID, UserID: u.ID.String(), Email: email}
 }
 
 // RestartRedis starts the test's own redis-server again on its port, empty (a Redis that
