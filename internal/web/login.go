@@ -85,17 +85,19 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tx, err = h.Logins.Pass(ctx, id, binding, login.StepPassword, &login.Identity{UserID: u.ID.String(), OrgID: u.OrgID.String()})
+	passed, err := h.Logins.Pass(ctx, id, binding, login.StepPassword, &login.Identity{UserID: u.ID.String(), OrgID: u.OrgID.String()})
 	if errors.Is(err, login.ErrOtherOrg) {
 		// The password was right, so this tells nothing to someone who does not hold it.
+		// The page is the transaction read above: a refused Pass returns none, and the form
+		// needs its ID and CSRF token for another account to sign in.
 		httpx.Logger(ctx).Info("login refused: organization not accepted", "user_id", u.ID.String(), "client_id", tx.Request.ClientID)
 		return h.renderLogin(w, tx, "", otherOrgMessage(tx))
 	}
 	if err != nil {
 		return err
 	}
-	httpx.Logger(ctx).Info("login step passed", "step", string(login.StepPassword), "user_id", tx.UserID, "client_id", tx.Request.ClientID)
-	return h.advance(w, r, tx)
+	httpx.Logger(ctx).Info("login step passed", "step", string(login.StepPassword), "user_id", passed.UserID, "client_id", passed.Request.ClientID)
+	return h.advance(w, r, passed)
 }
 
 // advance continues a transaction after a step passed: when it is done, a fresh browser
