@@ -121,8 +121,8 @@ func TestCodeOnlyForItsClient(t *testing.T) {
 	}
 }
 
-// A refresh that fails because Redis is down consumes nothing: once Redis is back, the same
-// refresh token works.
+// A refresh that fails because Redis is down consumes nothing: 503 temporarily_unavailable,
+// and once Redis is back the same refresh token works exactly once (its next use is reuse).
 func TestRefreshSurvivesRedisOutage(t *testing.T) {
 	t.Parallel()
 	h := testserver.Start(t, testserver.Options{OwnRedis: true})
@@ -133,8 +133,8 @@ func TestRefreshSurvivesRedisOutage(t *testing.T) {
 	}
 	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {m["refresh_token"].(string)}}
 	h.StopRedis(t)
-	if r, _ := tokenPost(t, h.URL, h.Web, refresh); r.status != http.StatusServiceUnavailable {
-		t.Fatalf("refresh with Redis down = %v, want 503", r)
+	if r, m := tokenPost(t, h.URL, h.Web, refresh); r.status != http.StatusServiceUnavailable || m["error"] != "temporarily_unavailable" {
+		t.Fatalf("refresh with Redis down = %v, want 503 temporarily_unavailable", r)
 	}
 	h.RestartRedis(t)
 	var last reply
@@ -144,7 +144,10 @@ func TestRefreshSurvivesRedisOutage(t *testing.T) {
 		}
 	}
 	if last.status != http.StatusOK {
-		t.Errorf("the same refresh token once Redis is back = %v, want 200", last)
+		t.Fatalf("the same refresh token once Redis is back = %v, want 200", last)
+	}
+	if r, m := tokenPost(t, h.URL, h.Web, refresh); r.status != http.StatusBadRequest || m["error"] != "invalid_grant" {
+		t.Errorf("the refresh token used again = %v, want invalid_grant", r)
 	}
 }
 
