@@ -127,7 +127,8 @@ func TestRefreshReuseRevokesAccessTokens(t *testing.T) {
 
 // RP-Initiated Logout with a valid id_token_hint revokes the access tokens of every grant
 // issued through the browser session, by a sign-in or by SSO, at once; another browser's
-// grants keep theirs.
+// grants keep theirs. A refresh token (offline_access) outlives the logout, as OpenID
+// Connect Core §11 has it: introspection says so and the refresh works.
 func TestLogoutRevokesAccessTokens(t *testing.T) {
 	t.Parallel()
 	h := testserver.Start(t, testserver.Options{})
@@ -135,6 +136,7 @@ func TestLogoutRevokesAccessTokens(t *testing.T) {
 	b := newBrowser(t, h.URL)
 	verifier, challenge := pkce()
 	q := authParams(h.Web.ID, testserver.WebCB, challenge)
+	q.Set("scope", "openid email offline_access")
 	first := redeem(t, h, web(h), answered(t, b.signIn(t, q), testserver.WebCB, h.URL).Get("code"), verifier)
 	q = authParams(second.ID, second.redirect, challenge)
 	sso := redeem(t, h, second, answered(t, b.get(t, "/authorize?"+q.Encode()), second.redirect, h.URL).Get("code"), verifier)
@@ -148,4 +150,11 @@ func TestLogoutRevokesAccessTokens(t *testing.T) {
 	checkTokenRefused(t, h, second.Client, str(sso, "access_token"))
 	checkTokenWorks(t, h, h.Web, str(elsewhere, "access_token"))
 
+	checkActive(t, h, h.Web, str(first, "refresh_token"))
+	r = refreshAs(t, h, h.Web, str(first, "refresh_token"), nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("refresh after the logout = %v, want 200", r)
+	}
+	checkTokenWorks(t, h, h.Web, str(object(t, r), "access_token"))
+	checkTokenRefused(t, h, h.Web, str(first, "access_token"))
 }

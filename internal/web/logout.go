@@ -88,7 +88,8 @@ func logoutCSRF(sessionID string) string {
 }
 
 // endBrowserSession ends the browser's session, if any, with the access tokens of the
-// grants issued through it, and clears the cookie.
+// grants issued through it, and clears the cookie. The grants' refresh tokens (offline
+// access) outlive it: OpenID Connect Core §11.
 func (h *Handler) endBrowserSession(w http.ResponseWriter, r *http.Request, sess *login.Session) error {
 	if sess != nil {
 		grants, err := h.Logins.EndSession(r.Context(), *sess)
@@ -96,7 +97,7 @@ func (h *Handler) endBrowserSession(w http.ResponseWriter, r *http.Request, sess
 			return err
 		}
 		for _, g := range grants {
-			if err := h.Grants.RevokeGrantAccessTokens(r.Context(), g); err != nil {
+			if err := h.Grants.RevokeIssuedAccessTokens(r.Context(), g); err != nil {
 				return err
 			}
 		}

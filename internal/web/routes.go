@@ -33,9 +33,10 @@ type Logins interface {
 	EndSession(ctx context.Context, s login.Session) ([]string, error)
 }
 
-// Grants revokes the access tokens of a grant (the token store).
+// Grants revokes the access tokens issued from a grant (the token store), leaving its
+// refresh token usable.
 type Grants interface {
-	RevokeGrantAccessTokens(ctx context.Context, grantID string) error
+	RevokeIssuedAccessTokens(ctx context.Context, grantID string) error
 }
 
 // Authenticator checks a password.

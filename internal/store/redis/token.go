@@ -66,6 +66,15 @@ func (s *Store) RevokeGrantAccessTokens(ctx context.Context, grantID string) err
 	if err := s.c.Set(ctx, s.keys.grantRevoked(grantID), 1, grantKeep).Err(); err != nil {
 		return fail("revoke grant", err)
 	}
+	return s.RevokeIssuedAccessTokens(ctx, grantID)
+}
+
+// RevokeIssuedAccessTokens revokes the access tokens issued from a grant so far and leaves
+// the grant alone: its refresh token (offline_access) goes on issuing new ones, which is
+// what an RP-Initiated Logout needs (OpenID Connect Core §11). RevokeGrantAccessTokens
+// also marks the grant revoked, and a grant so marked revokes whatever it issues next,
+// refresh tokens included.
+func (s *Store) RevokeIssuedAccessTokens(ctx context.Context, grantID string) error {
 	ids, err := s.c.SMembers(ctx, s.keys.grantTokens(grantID)).Result()
 	if err != nil {
 		return fail("revoke grant", err)
