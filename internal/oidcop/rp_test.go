@@ -120,6 +120,17 @@ func refreshAs(t testing.TB, h *testserver.Harness, c testserver.Client, refresh
 	return clientPost(t, h.URL, "/oauth/token", c, form)
 }
 
+// refreshed presents a refresh token as c, which must work (why says when), and returns
+// the token response.
+func refreshed(t testing.TB, h *testserver.Harness, c testserver.Client, refreshToken, why string) map[string]any {
+	t.Helper()
+	r := refreshAs(t, h, c, refreshToken, nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("refresh %s = %v, want 200", why, r)
+	}
+	return object(t, r)
+}
+
 // introspect asks the introspection endpoint about tok as caller.
 func introspect(t testing.TB, h *testserver.Harness, caller testserver.Client, tok string) reply {
 	t.Helper()

@@ -15,7 +15,7 @@ import (
 type logoutPage struct{ ClientName, CSRF string }
 
 // endSession implements OpenID RP-Initiated Logout 1.0. With an id_token_hint that Sesame
-// signed (an expired one is fine), naming the client, and either no
+// signed that has not expired, naming the client, and either no
 // post_logout_redirect_uri or one registered for that client (exact string), the browser
 // session ends and the user is sent there with state. Otherwise Sesame never redirects:
 // it asks the user to confirm on its own page.
