@@ -46,7 +46,7 @@ type Services struct {
 // Open connects to the database of cfg and builds the services over it. The signing keys
 // are available only when cfg has a master key.
 func Open(ctx context.Context, cfg *config.Config) (*Services, error) {
-	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn)
+	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn, cfg.DatabaseTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func Open(ctx context.Context, cfg *config.Config) (*Services, error) {
 }
 
 func newServices(pool *pgxpool.Pool, cfg *config.Config, now func() time.Time) (*Services, error) {
-	st := postgres.New(pool)
+	st := postgres.New(pool, cfg.DatabaseTimeout)
 	s := &Services{
 		Pool:    pool,
 		Orgs:    org.NewService(st, now),
@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn)
+	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn, cfg.DatabaseTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +131,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		if o.Migrate {
 			return m.Up(ctx, o.MigrateTo)
 		}
+		ctx, cancel := context.WithTimeout(ctx, cfg.DatabaseTimeout)
+		defer cancel()
 		pending, err := m.Pending(ctx)
 		if err != nil {
 			return fmt.Errorf("check migrations: %w", err)
@@ -144,13 +146,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		svc.Close()
 		return nil, err
 	}
-	rc, err := redis.Connect(cfg.RedisURL.Reveal())
+	rc, err := redis.Connect(cfg.RedisURL.Reveal(), cfg.RedisTimeout)
 	if err != nil {
 		svc.Close()
 		return nil, err
 	}
 	a := &App{Services: svc, redis: rc}
-	h, err := a.handler(ctx, cfg, log, redis.New(rc, cfg.RedisKeyPrefix), o)
+	h, err := a.handler(ctx, cfg, log, redis.New(rc, cfg.RedisKeyPrefix, cfg.RedisTimeout), o)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -235,12 +237,12 @@ func SetUserDisabled(ctx context.Context, cfg *config.Config, email string, disa
 		return account.User{}, err
 	}
 	defer s.Close()
-	rc, err := redis.Connect(cfg.RedisURL.Reveal())
+	rc, err := redis.Connect(cfg.RedisURL.Reveal(), cfg.RedisTimeout)
 	if err != nil {
 		return account.User{}, err
 	}
 	defer rc.Close()
-	return s.setUserDisabled(ctx, redis.New(rc, cfg.RedisKeyPrefix), email, disabled)
+	return s.setUserDisabled(ctx, redis.New(rc, cfg.RedisKeyPrefix, cfg.RedisTimeout), email, disabled)
 }
 
 // setUserDisabled changes the status first, so nothing new is granted from then on (sign-in,

@@ -8,13 +8,14 @@ import (
 
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/store/redis"
+	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/testserver"
 )
 
 // redisCalls returns the commands Redis served since the last reset, by name.
 func redisCalls(t *testing.T, url string) map[string]int {
 	t.Helper()
-	c, err := redis.Connect(url)
+	c, err := redis.Connect(url, testenv.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func redisCalls(t *testing.T, url string) map[string]int {
 
 func resetRedisStats(t *testing.T, url string) {
 	t.Helper()
-	c, err := redis.Connect(url)
+	c, err := redis.Connect(url, testenv.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}

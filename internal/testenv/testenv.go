@@ -32,6 +32,10 @@ import (
 
 const template = "sesame_template"
 
+// Timeout is the deadline of each store call in tests: generous, so a loaded machine does
+// not fail a test that is not about deadlines (those set their own, short one).
+const Timeout = 10 * time.Second
+
 // env is the process-wide state: the servers are shared by every test of the process,
 // which is the point (one start per `go test` binary, not per test).
 var env struct {
@@ -42,9 +46,12 @@ var env struct {
 	redis   *localsvc.Redis
 	mu      sync.Mutex // serializes CREATE DATABASE ... TEMPLATE
 	counter atomic.Int64
-	extra   []*localsvc.Redis // servers from StartRedis, stopped by Main
+	extra   []stopper // servers from StartRedis and StartPostgres, stopped by Main
 	extraMu sync.Mutex
 }
+
+// stopper is a server a test started for itself.
+type stopper interface{ Stop() error }
 
 // Main runs the tests and then stops the servers and removes their files.
 func Main(m *testing.M) {
@@ -90,7 +97,15 @@ func setup() error {
 	if err := env.pg.CreateDatabase(ctx, template, ""); err != nil {
 		return fmt.Errorf("create template database: %w", err)
 	}
-	pool, err := postgres.Connect(ctx, env.pg.URL(template), 2)
+	if err := migrate(ctx, env.pg.URL(template)); err != nil {
+		return fmt.Errorf("migrate template database: %w", err)
+	}
+	return nil
+}
+
+// migrate applies every migration to the database at url.
+func migrate(ctx context.Context, url string) error {
+	pool, err := postgres.Connect(ctx, url, 2, Timeout)
 	if err != nil {
 		return err
 	}
@@ -101,10 +116,7 @@ func setup() error {
 	}
 	defer m.Close()
 	var sink strings.Builder
-	if err := m.Up(ctx, &sink); err != nil {
-		return fmt.Errorf("migrate template database: %w", err)
-	}
-	return nil
+	return m.Up(ctx, &sink)
 }
 
 func ready(t testing.TB) {
@@ -162,7 +174,7 @@ func Pool(t testing.TB) *pgxpool.Pool {
 // PoolOn returns a pool on url with at most maxConns connections, closed when the test ends.
 func PoolOn(t testing.TB, url string, maxConns int32) *pgxpool.Pool {
 	t.Helper()
-	pool, err := postgres.Connect(context.Background(), url, maxConns)
+	pool, err := postgres.Connect(context.Background(), url, maxConns, Timeout)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
@@ -173,7 +185,7 @@ func PoolOn(t testing.TB, url string, maxConns int32) *pgxpool.Pool {
 // PostgresStore returns a store over a new migrated database.
 func PostgresStore(t testing.TB) *postgres.Store {
 	t.Helper()
-	return postgres.New(Pool(t))
+	return postgres.New(Pool(t), Timeout)
 }
 
 // RedisStore returns a store over the shared Redis server, under a key prefix of this
@@ -181,12 +193,12 @@ func PostgresStore(t testing.TB) *postgres.Store {
 func RedisStore(t testing.TB) *redis.Store {
 	t.Helper()
 	url, prefix := Redis(t)
-	c, err := redis.Connect(url)
+	c, err := redis.Connect(url, Timeout)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return redis.New(c, prefix)
+	return redis.New(c, prefix, Timeout)
 }
 
 // Redis returns the shared Redis server's URL and a key prefix of this test's own.
@@ -205,11 +217,42 @@ func StartRedis(t testing.TB, port int) *localsvc.Redis {
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
-	env.extraMu.Lock()
-	env.extra = append(env.extra, r)
-	env.extraMu.Unlock()
-	t.Cleanup(func() { _ = r.Stop() })
+	own(t, r.Process)
 	return r
+}
+
+// own stops p when the test ends (resumed first, should the test have paused it), or when
+// the tests end if the test could not.
+func own(t testing.TB, p *localsvc.Process) {
+	env.extraMu.Lock()
+	env.extra = append(env.extra, p)
+	env.extraMu.Unlock()
+	t.Cleanup(func() {
+		_ = p.Resume()
+		_ = p.Stop()
+	})
+}
+
+// StartPostgres starts a PostgreSQL server for this test alone, which the test may Pause
+// (a stalled server: connections open, nothing answers) and Resume, and returns it with the
+// URL of a migrated database on it. It is stopped when the test ends.
+func StartPostgres(t testing.TB) (*localsvc.Postgres, string) {
+	t.Helper()
+	ready(t)
+	ctx := context.Background()
+	pg, err := localsvc.StartPostgres(ctx, filepath.Join(env.dir, nextName("pg")),
+		localsvc.PostgresOptions{Throwaway: true, MaxConns: 50})
+	if err != nil {
+		t.Fatalf("testenv: start PostgreSQL: %v", err)
+	}
+	own(t, pg.Process)
+	if err := pg.CreateDatabase(ctx, "sesame", ""); err != nil {
+		t.Fatalf("testenv: create database: %v", err)
+	}
+	if err := migrate(ctx, pg.URL("sesame")); err != nil {
+		t.Fatalf("testenv: migrate: %v", err)
+	}
+	return pg, pg.URL("sesame")
 }
 
 // SyncBuffer is a bytes.Buffer safe for a server writing logs while a test reads them.

@@ -22,6 +22,8 @@ return 1
 // IssueCode stores the authorization a under code for token.CodeLifetime: for a login
 // answered at once by a session, whose transaction was never stored.
 func (s *Store) IssueCode(ctx context.Context, code string, a token.Authorization) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	return s.issue(ctx, code, a, "0")
 }
 
@@ -29,6 +31,8 @@ func (s *Store) IssueCode(ctx context.Context, code string, a token.Authorizatio
 // under code, in one step; login.ErrExpired when the transaction was already gone (another
 // callback issued its code).
 func (s *Store) FinishTransaction(ctx context.Context, code string, a token.Authorization) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	return s.issue(ctx, code, a, "1")
 }
 
@@ -83,6 +87,8 @@ return {0, ''}
 // expired code, or one presented by another client or with another verifier (left
 // untouched), gets token.ErrNotFound.
 func (s *Store) TakeCode(ctx context.Context, code, clientID, challenge string) (token.Authorization, string, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	res, err := takeCode.Run(ctx, s.c, []string{s.keys.code(code), s.keys.usedCode(code)},
 		token.UsedCodeLifetime.Milliseconds(), clientID, challenge).Slice()
 	if err != nil {

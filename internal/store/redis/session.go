@@ -24,6 +24,8 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 // CreateSession stores s, ending the session replaced ("" for none) in the same MULTI.
 func (s *Store) CreateSession(ctx context.Context, sess login.Session, replaced string, lt login.Lifetimes) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	ttl := min(lt.Idle, lt.Absolute)
 	key := s.keys.session(sess.ID)
 	pipe := s.c.TxPipeline()
@@ -63,6 +65,8 @@ return v
 
 // TouchSession returns the live session with id, its idle expiry slid to now.
 func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, lt login.Lifetimes) (login.Session, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	v, err := touchSession.Run(ctx, s.c, []string{s.keys.session(id)},
 		ms(now), lt.Idle.Milliseconds(), lt.Absolute.Milliseconds()).StringSlice()
 	if errors.Is(err, goredis.Nil) {
@@ -87,6 +91,8 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, lt l
 
 // DeleteSession ends one session of userID.
 func (s *Store) DeleteSession(ctx context.Context, id, userID string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	pipe := s.c.TxPipeline()
 	pipe.Del(ctx, s.keys.session(id))
 	pipe.SRem(ctx, s.keys.userSessions(userID), digest(id))
@@ -96,6 +102,8 @@ func (s *Store) DeleteSession(ctx context.Context, id, userID string) error {
 
 // DeleteUserSessions ends every session of userID.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	set := s.keys.userSessions(userID)
 	ds, err := s.c.SMembers(ctx, set).Result()
 	if err != nil {

@@ -25,7 +25,7 @@ func fixture(t *testing.T) (*redis.Store, context.Context, time.Time) {
 func storeAndKeys(t *testing.T) (*redis.Store, func(pattern string) int) {
 	t.Helper()
 	url, prefix := testenv.Redis(t)
-	c, err := redis.Connect(url)
+	c, err := redis.Connect(url, testenv.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func storeAndKeys(t *testing.T) (*redis.Store, func(pattern string) int) {
 		}
 		return len(keys)
 	}
-	return redis.New(c, prefix), count
+	return redis.New(c, prefix, testenv.Timeout), count
 }
 
 var lt = login.Lifetimes{Idle: time.Hour, Absolute: 2 * time.Hour}

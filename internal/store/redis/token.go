@@ -19,6 +19,8 @@ const grantKeep = token.UsedCodeLifetime + 24*time.Hour
 // it has one, and reports whether that grant was already revoked (a replayed code raced
 // the issue): the caller then revokes what it just issued.
 func (s *Store) SaveAccessToken(ctx context.Context, t token.AccessToken, now time.Time) (grantRevoked bool, err error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	ttl := t.ExpiresAt.Sub(now)
 	if ttl <= 0 {
 		return false, errors.New("save access token: already expired")
@@ -46,6 +48,8 @@ func (s *Store) SaveAccessToken(ctx context.Context, t token.AccessToken, now ti
 
 // AccessToken returns the record of a live, unrevoked access token, or token.ErrNotFound.
 func (s *Store) AccessToken(ctx context.Context, id string) (token.AccessToken, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	r, err := getJSON[accessRecord](ctx, s, s.keys.accessToken(id), "access token", token.ErrNotFound)
 	if err != nil {
 		return token.AccessToken{}, err
@@ -55,6 +59,8 @@ func (s *Store) AccessToken(ctx context.Context, id string) (token.AccessToken, 
 
 // RevokeAccessToken forgets an access token: introspection and userinfo refuse it after.
 func (s *Store) RevokeAccessToken(ctx context.Context, id string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	return fail("revoke access token", s.c.Del(ctx, s.keys.accessToken(id)).Err())
 }
 
@@ -63,6 +69,8 @@ func (s *Store) RevokeAccessToken(ctx context.Context, id string) error {
 // before it reads the flag, so a token issued concurrently is revoked by one side or the
 // other.
 func (s *Store) RevokeGrantAccessTokens(ctx context.Context, grantID string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	if err := s.c.Set(ctx, s.keys.grantRevoked(grantID), 1, grantKeep).Err(); err != nil {
 		return fail("revoke grant", err)
 	}
@@ -83,6 +91,8 @@ func (s *Store) RevokeGrantAccessTokens(ctx context.Context, grantID string) err
 // RevokeUserAccessTokens revokes the access tokens of every grant of a user (the user was
 // disabled).
 func (s *Store) RevokeUserAccessTokens(ctx context.Context, userID string) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	grants, err := s.c.SMembers(ctx, s.keys.userGrants(userID)).Result()
 	if err != nil {
 		return fail("revoke user access tokens", err)
