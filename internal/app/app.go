@@ -165,6 +165,11 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	if err := a.Keys.Ensure(ctx, cfg.SigningAlg); err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
+	// Start-up self-check: a master key that cannot open the stored keys stops the process
+	// here (exit 2, before any listener), rather than serving without a key to sign with.
+	if err := a.Keys.Check(ctx); err != nil {
+		return nil, err
+	}
 	tmpl, err := templates.Parse()
 	if err != nil {
 		return nil, err
@@ -191,7 +196,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	pagesHandler := &web.Handler{
 		Logins: logins, Authenticator: auth, Hints: prov, Grants: rs, Pages: pages, CallbackPath: oidcop.PathCallback,
 	}
-	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}}}
+	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}, {"signing_key", a.activeKey}}}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", http.HandlerFunc(hc.live))
 	mux.Handle("GET /readyz", http.HandlerFunc(hc.ready))
@@ -202,6 +207,13 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		h = httpx.HSTS(h)
 	}
 	return h, nil
+}
+
+// activeKey fails when no stored key can sign now (none active, or its private half does
+// not open with this process's master key): /readyz then takes the process out of service.
+func (a *App) activeKey(ctx context.Context) error {
+	_, err := a.Keys.Active(ctx)
+	return err
 }
 
 func passwordParams(cfg *config.Config) account.Params {
@@ -219,9 +231,10 @@ func (s *Services) MigrateUp(ctx context.Context, w io.Writer) error {
 	return s.migrate(func(m *postgres.Migrator) error { return m.Up(ctx, w) })
 }
 
-// MigrateDown rolls back the latest migration, one line to w.
-func (s *Services) MigrateDown(ctx context.Context, w io.Writer) error {
-	return s.migrate(func(m *postgres.Migrator) error { return m.Down(ctx, w) })
+// MigrateDown rolls back the latest migration, one line to w; the initial schema (which
+// holds every row) only with force.
+func (s *Services) MigrateDown(ctx context.Context, w io.Writer, force bool) error {
+	return s.migrate(func(m *postgres.Migrator) error { return m.Down(ctx, w, force) })
 }
 
 // MigrationStatus writes each migration and whether it is applied.
