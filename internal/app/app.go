@@ -101,6 +101,10 @@ type App struct {
 	Handler http.Handler
 	Logins  *login.Service // login transactions and browser sessions
 	redis   goredis.UniversalClient
+
+	now        func() time.Time
+	log        *slog.Logger
+	purgeEvery time.Duration
 }
 
 // Options tune New.
@@ -151,7 +155,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		svc.Close()
 		return nil, err
 	}
-	a := &App{Services: svc, redis: rc}
+	a := &App{Services: svc, redis: rc, now: o.Now, log: log, purgeEvery: cfg.PurgeInterval}
 	h, err := a.handler(ctx, cfg, log, redis.New(rc, cfg.RedisKeyPrefix, cfg.RedisTimeout), o)
 	if err != nil {
 		a.Close()

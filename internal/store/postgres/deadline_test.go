@@ -64,6 +64,7 @@ func TestEveryCallHasADeadline(t *testing.T) {
 		"SigningKeys":        func(ctx context.Context) error { _, err := st.SigningKeys(ctx, now); return err },
 		"AddFirstSigningKey": func(ctx context.Context) error { _, err := st.AddFirstSigningKey(ctx, signing.Key{}); return err },
 		"RotateSigningKey":   func(ctx context.Context) error { return st.RotateSigningKey(ctx, signing.Key{}) },
+		"PurgeRefreshTokens": func(ctx context.Context) error { _, _, err := st.PurgeRefreshTokens(ctx, now, 10); return err },
 	}
 	if err := st.Ping(context.Background()); err != nil {
 		t.Fatal(err)
