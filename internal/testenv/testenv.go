@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/sesameid/sesame/internal/localsvc"
 	"github.com/sesameid/sesame/internal/store/postgres"
@@ -214,6 +216,58 @@ func StartRedis(t testing.TB, port int) *localsvc.Redis {
 	t.Helper()
 	ready(t)
 	r, err := localsvc.StartRedis(context.Background(), t.TempDir(), localsvc.RedisOptions{Port: port})
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	own(t, r.Process)
+	return r
+}
+
+// StartRedisCluster starts a one-node Redis Cluster for this test alone (every hash slot on
+// the one node): a script or MULTI whose keys are in different slots fails there as on any
+// Cluster. It returns the node's address, stopped when the test ends.
+func StartRedisCluster(t testing.TB) string {
+	t.Helper()
+	ready(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r := startRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	addr := fmt.Sprintf("127.0.0.1:%d", r.Port)
+	c := goredis.NewClient(&goredis.Options{Addr: addr})
+	defer c.Close()
+	if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
+		t.Fatalf("testenv: assign the cluster's slots: %v", err)
+	}
+	for {
+		info, err := c.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return addr
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("testenv: the cluster is not ok after a minute: %v\n%s", err, info)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// StartRedisTLS starts a redis-server for this test alone that also serves TLS with the
+// certificate and key in the files named, and returns the TLS address.
+func StartRedisTLS(t testing.TB, certFile, keyFile string) string {
+	t.Helper()
+	ready(t)
+	port, err := localsvc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	startRedis(t, "--tls-port", strconv.Itoa(port), "--tls-cert-file", certFile, "--tls-key-file", keyFile,
+		"--tls-auth-clients", "no")
+	return fmt.Sprintf("127.0.0.1:%d", port)
+}
+
+func startRedis(t testing.TB, args ...string) *localsvc.Redis {
+	t.Helper()
+	r, err := localsvc.StartRedis(context.Background(), t.TempDir(), localsvc.RedisOptions{Args: args})
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

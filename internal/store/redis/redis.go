@@ -1,8 +1,18 @@
 // Package redis is Sesame's Redis adapter for short-lived state: login transactions,
 // browser sessions, authorization codes and access-token records. Every key is built in
-// keys.go, every write sets its TTL in the same command, the stored formats are this
-// package's private record types (records.go), and every TTL is computed from the caller's
-// clock.
+// keys.go, every write sets its TTL in the same command, the indexes of a user's sessions
+// and grants and of a grant's tokens are pruned as they grow (index.go), the stored formats
+// are this package's private record types (records.go), and every TTL is computed from the
+// caller's clock.
+//
+// What is supported, exactly: Connect opens one Redis server (6.2 or later, for ZADD GT;
+// the tests run 7), at a redis:// URL, or a rediss:// one for TLS 1.2 or later with the
+// server's certificate verified against the system's roots for the URL's host (skip_verify
+// is refused; TestConnectTLS). A managed primary that fails over behind one address is such
+// a server. Sentinel and Cluster need a client of their kind, which no URL selects yet; the
+// Store itself runs on any UniversalClient, a Cluster's included: the keys one script
+// touches share a hash tag, and every other command or MULTI touches one slot (TestCluster
+// runs every method on a one-node Cluster).
 package redis
 
 import (
@@ -48,6 +58,9 @@ func Connect(url string, timeout time.Duration) (goredis.UniversalClient, error)
 	o, err := goredis.ParseURL(url)
 	if err != nil {
 		return nil, kind.Wrap(kind.Invalid, errors.New("parse Redis URL: invalid"))
+	}
+	if o.TLSConfig != nil && o.TLSConfig.InsecureSkipVerify {
+		return nil, kind.Wrap(kind.Invalid, errors.New("Redis URL: skip_verify would accept any certificate; Sesame verifies Redis's"))
 	}
 	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = timeout, timeout, timeout, timeout
 	o.ContextTimeoutEnabled = true

@@ -17,26 +17,33 @@ var _ login.SessionStore = (*Store)(nil)
 // A session is a hash (so a script can read and slide it without decoding JSON): u user,
 // o organization, at auth_time, st the steps passed (comma-separated), c created and ls
 // last seen, times in Unix milliseconds. Its TTL is the shorter of the idle and the
-// remaining absolute lifetime. A per-user set of session-ID digests lets a password change
-// or an admin end them all.
+// remaining absolute lifetime. A per-user index of session-ID digests (index.go), each
+// scored with its session's absolute end, lets a password change or an admin end them all.
+// The session and the index are different slots: each is written by commands of its own.
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-// CreateSession stores s, ending the session replaced ("" for none) in the same MULTI.
+// CreateSession stores s, ending the session replaced ("" for none) first. The index comes
+// first of all: a session that exists is always in its user's index, so ending a user's
+// sessions never misses one (a failure after it leaves an index entry for nothing, pruned
+// at its time).
 func (s *Store) CreateSession(ctx context.Context, sess login.Session, replaced string, lt login.Lifetimes) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	ttl := min(lt.Idle, lt.Absolute)
+	if _, err := s.addToIndex(ctx, s.keys.userSessions(sess.UserID), "", digest(sess.ID),
+		sess.CreatedAt.Add(lt.Absolute), sess.CreatedAt); err != nil {
+		return fail("create session", err)
+	}
+	if replaced != "" {
+		if err := s.c.Del(ctx, s.keys.session(replaced)).Err(); err != nil {
+			return fail("create session: end the replaced one", err)
+		}
+	}
 	key := s.keys.session(sess.ID)
 	pipe := s.c.TxPipeline()
-	if replaced != "" {
-		pipe.Del(ctx, s.keys.session(replaced))
-	}
 	pipe.HSet(ctx, key, "u", sess.UserID, "o", sess.OrgID, "at", ms(sess.AuthTime),
 		"st", strings.Join(steps(sess.Steps), ","), "c", ms(sess.CreatedAt), "ls", ms(sess.LastSeen))
-	pipe.PExpire(ctx, key, ttl)
-	pipe.SAdd(ctx, s.keys.userSessions(sess.UserID), digest(sess.ID))
-	pipe.PExpire(ctx, s.keys.userSessions(sess.UserID), lt.Absolute)
+	pipe.PExpire(ctx, key, min(lt.Idle, lt.Absolute))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fail("create session", err)
 	}
@@ -93,25 +100,33 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, lt l
 func (s *Store) DeleteSession(ctx context.Context, id, userID string) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	pipe := s.c.TxPipeline()
+	pipe := s.c.Pipeline()
 	pipe.Del(ctx, s.keys.session(id))
-	pipe.SRem(ctx, s.keys.userSessions(userID), digest(id))
+	pipe.ZRem(ctx, s.keys.userSessions(userID), digest(id))
 	_, err := pipe.Exec(ctx)
 	return fail("delete session", err)
 }
 
-// DeleteUserSessions ends every session of userID.
+// DeleteUserSessions ends every session of userID: one DEL per session (each its own slot),
+// and only the index entries read are removed, so a session created meanwhile stays listed.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	set := s.keys.userSessions(userID)
-	ds, err := s.c.SMembers(ctx, set).Result()
+	index := s.keys.userSessions(userID)
+	ds, err := s.c.ZRange(ctx, index, 0, -1).Result()
 	if err != nil {
 		return fail("delete user sessions", err)
 	}
-	del := []string{set}
-	for _, d := range ds {
-		del = append(del, s.keys.sessionByDigest(d))
+	if len(ds) == 0 {
+		return nil
 	}
-	return fail("delete user sessions", s.c.Del(ctx, del...).Err())
+	pipe := s.c.Pipeline()
+	members := make([]any, len(ds))
+	for i, d := range ds {
+		pipe.Del(ctx, s.keys.sessionByDigest(d))
+		members[i] = d
+	}
+	pipe.ZRem(ctx, index, members...)
+	_, err = pipe.Exec(ctx)
+	return fail("delete user sessions", err)
 }
