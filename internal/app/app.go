@@ -46,7 +46,7 @@ type Services struct {
 // Open connects to the database of cfg and builds the services over it. The signing keys
 // are available only when cfg has a master key.
 func Open(ctx context.Context, cfg *config.Config) (*Services, error) {
-	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn)
+	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn, cfg.DatabaseTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func Open(ctx context.Context, cfg *config.Config) (*Services, error) {
 }
 
 func newServices(pool *pgxpool.Pool, cfg *config.Config, now func() time.Time) (*Services, error) {
-	st := postgres.New(pool)
+	st := postgres.New(pool, cfg.DatabaseTimeout)
 	s := &Services{
 		Pool:    pool,
 		Orgs:    org.NewService(st, now),
@@ -101,6 +101,10 @@ type App struct {
 	Handler http.Handler
 	Logins  *login.Service // login transactions and browser sessions
 	redis   goredis.UniversalClient
+
+	now        func() time.Time
+	log        *slog.Logger
+	purgeEvery time.Duration
 }
 
 // Options tune New.
@@ -119,7 +123,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn)
+	pool, err := postgres.Connect(ctx, cfg.DatabaseURL.Reveal(), cfg.DatabaseMaxConn, cfg.DatabaseTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +135,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		if o.Migrate {
 			return m.Up(ctx, o.MigrateTo)
 		}
+		ctx, cancel := context.WithTimeout(ctx, cfg.DatabaseTimeout)
+		defer cancel()
 		pending, err := m.Pending(ctx)
 		if err != nil {
 			return fmt.Errorf("check migrations: %w", err)
@@ -144,13 +150,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 		svc.Close()
 		return nil, err
 	}
-	rc, err := redis.Connect(cfg.RedisURL.Reveal())
+	rc, err := redis.Connect(cfg.RedisURL.Reveal(), cfg.RedisTimeout)
 	if err != nil {
 		svc.Close()
 		return nil, err
 	}
-	a := &App{Services: svc, redis: rc}
-	h, err := a.handler(ctx, cfg, log, redis.New(rc, cfg.RedisKeyPrefix), o)
+	a := &App{Services: svc, redis: rc, now: o.Now, log: log, purgeEvery: cfg.PurgeInterval}
+	h, err := a.handler(ctx, cfg, log, redis.New(rc, cfg.RedisKeyPrefix, cfg.RedisTimeout), o)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -162,6 +168,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (
 func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger, rs *redis.Store, o Options) (http.Handler, error) {
 	if err := a.Keys.Ensure(ctx, cfg.SigningAlg); err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	// Start-up self-check: a master key that cannot open the stored keys stops the process
+	// here (exit 2, before any listener), rather than serving without a key to sign with.
+	if err := a.Keys.Check(ctx); err != nil {
+		return nil, err
 	}
 	tmpl, err := templates.Parse()
 	if err != nil {
@@ -189,7 +200,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	pagesHandler := &web.Handler{
 		Logins: logins, Authenticator: auth, Hints: prov, Grants: rs, Pages: pages, CallbackPath: oidcop.PathCallback,
 	}
-	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}}}
+	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}, {"signing_key", a.activeKey}}}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", http.HandlerFunc(hc.live))
 	mux.Handle("GET /readyz", http.HandlerFunc(hc.ready))
@@ -200,6 +211,13 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		h = httpx.HSTS(h)
 	}
 	return h, nil
+}
+
+// activeKey fails when no stored key can sign now (none active, or its private half does
+// not open with this process's master key): /readyz then takes the process out of service.
+func (a *App) activeKey(ctx context.Context) error {
+	_, err := a.Keys.Active(ctx)
+	return err
 }
 
 func passwordParams(cfg *config.Config) account.Params {
@@ -217,9 +235,10 @@ func (s *Services) MigrateUp(ctx context.Context, w io.Writer) error {
 	return s.migrate(func(m *postgres.Migrator) error { return m.Up(ctx, w) })
 }
 
-// MigrateDown rolls back the latest migration, one line to w.
-func (s *Services) MigrateDown(ctx context.Context, w io.Writer) error {
-	return s.migrate(func(m *postgres.Migrator) error { return m.Down(ctx, w) })
+// MigrateDown rolls back the latest migration, one line to w; the initial schema (which
+// holds every row) only with force.
+func (s *Services) MigrateDown(ctx context.Context, w io.Writer, force bool) error {
+	return s.migrate(func(m *postgres.Migrator) error { return m.Down(ctx, w, force) })
 }
 
 // MigrationStatus writes each migration and whether it is applied.
@@ -235,12 +254,12 @@ func SetUserDisabled(ctx context.Context, cfg *config.Config, email string, disa
 		return account.User{}, err
 	}
 	defer s.Close()
-	rc, err := redis.Connect(cfg.RedisURL.Reveal())
+	rc, err := redis.Connect(cfg.RedisURL.Reveal(), cfg.RedisTimeout)
 	if err != nil {
 		return account.User{}, err
 	}
 	defer rc.Close()
-	return s.setUserDisabled(ctx, redis.New(rc, cfg.RedisKeyPrefix), email, disabled)
+	return s.setUserDisabled(ctx, redis.New(rc, cfg.RedisKeyPrefix, cfg.RedisTimeout), email, disabled)
 }
 
 // setUserDisabled changes the status first, so nothing new is granted from then on (sign-in,

@@ -11,6 +11,10 @@ func (e *env) migrate(args []string) error {
 		return err
 	}
 	fs, l := e.flags("migrate " + sub)
+	var force *bool
+	if sub == "down" {
+		force = fs.Bool("force", false, "roll back even the initial schema, deleting every table and its rows")
+	}
 	cfg, err := e.load(fs, l, rest, config.NeedDatabase)
 	if err != nil {
 		return err
@@ -20,7 +24,7 @@ func (e *env) migrate(args []string) error {
 		case "up":
 			return a.MigrateUp(e.ctx, e.stdout)
 		case "down":
-			return a.MigrateDown(e.ctx, e.stdout)
+			return a.MigrateDown(e.ctx, e.stdout, *force)
 		default:
 			return a.MigrationStatus(e.ctx, e.stdout)
 		}

@@ -58,6 +58,17 @@ func (e *env) runServer(cfg *config.Config, migrate bool, ready func()) error {
 		return err
 	}
 	defer a.Close()
+	// The periodic jobs run beside the server and stop before the pools close.
+	jobs, stopJobs := context.WithCancel(e.ctx)
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		a.Housekeeping(jobs)
+	}()
+	defer func() {
+		stopJobs()
+		<-jobsDone
+	}()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)

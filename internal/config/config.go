@@ -34,6 +34,9 @@ type Config struct {
 	DatabaseMaxConn int32
 	RedisURL        secret.Secret // may carry a password
 	RedisKeyPrefix  string
+	DatabaseTimeout time.Duration // deadline of each PostgreSQL call
+	RedisTimeout    time.Duration // deadline of each Redis call
+	PurgeInterval   time.Duration // how often expired refresh-token families are deleted
 	MasterKey       secret.Secret // 32 raw bytes
 	LogLevel        slog.Level
 	LogFormat       string
@@ -86,6 +89,9 @@ func Settings() []Setting {
 		{Key: "database_max_conns", Flag: "database-max-conns", Default: "10", Usage: "maximum PostgreSQL connections per process", parse: parseMaxConns},
 		{Key: "redis_url", Flag: "redis-url", Usage: "Redis URL, e.g. redis://127.0.0.1:6379/0", need: NeedRedis, secret: true, parse: parseRedisURL},
 		{Key: "redis_key_prefix", Flag: "redis-key-prefix", Default: "sesame:", Usage: "prefix of every Redis key, so one Redis can serve several deployments", parse: parseKeyPrefix},
+		{Key: "database_timeout", Flag: "database-timeout", Default: "2s", Usage: "deadline of each PostgreSQL call: a stalled database fails the request with 503 after this long", parse: durationSetting(func(c *Config) *time.Duration { return &c.DatabaseTimeout }, 100*time.Millisecond, time.Minute)},
+		{Key: "redis_timeout", Flag: "redis-timeout", Default: "2s", Usage: "deadline of each Redis call: a stalled Redis fails the request with 503 after this long", parse: durationSetting(func(c *Config) *time.Duration { return &c.RedisTimeout }, 100*time.Millisecond, time.Minute)},
+		{Key: "refresh_purge_interval", Flag: "refresh-purge-interval", Default: "1h", Usage: "how often expired refresh-token families are deleted (one process at a time)", parse: durationSetting(func(c *Config) *time.Duration { return &c.PurgeInterval }, time.Minute, 24*time.Hour)},
 		{Key: "master_key", Flag: "master-key", Usage: "base64 of 32 random bytes: the AES-256-GCM key sealing secrets at rest", need: NeedMasterKey, secret: true, parse: parseMasterKey},
 		{Key: "log_level", Flag: "log-level", Default: "info", Usage: "debug, info, warn or error", parse: parseLogLevel},
 		{Key: "log_format", Flag: "log-format", Default: "text", Usage: "text or json", parse: parseLogFormat},

@@ -49,7 +49,8 @@ func TestLoadValid(t *testing.T) {
 	}
 	if cfg.Issuer.String() != "https://id.example.com" || cfg.Listen != "127.0.0.1:8080" ||
 		cfg.RedisKeyPrefix != "sesame:" || cfg.LogLevel != slog.LevelInfo || cfg.LogFormat != "text" ||
-		cfg.ShutdownTimeout != 15*time.Second || cfg.DatabaseMaxConn != 10 {
+		cfg.ShutdownTimeout != 15*time.Second || cfg.DatabaseMaxConn != 10 ||
+		cfg.DatabaseTimeout != 2*time.Second || cfg.RedisTimeout != 2*time.Second || cfg.PurgeInterval != time.Hour {
 		t.Errorf("defaults not applied: %+v", cfg)
 	}
 	if k := cfg.MasterKey.Reveal(); len(k) != 32 || k[31] != 31 {
@@ -120,6 +121,10 @@ func TestValidation(t *testing.T) {
 		{name: "log format", args: []string{"--log-format", "xml"}, need: NeedServe, want: []string{"must be text or json"}},
 		{name: "max conns", env: map[string]string{"SESAME_DATABASE_MAX_CONNS": "1"}, need: NeedServe, want: []string{"must be a whole number from 2 to 1000"}},
 		{name: "shutdown timeout", env: map[string]string{"SESAME_SHUTDOWN_TIMEOUT": "forever"}, need: NeedServe, want: []string{"must be a duration"}},
+		{name: "dependency timeouts", env: map[string]string{"SESAME_DATABASE_TIMEOUT": "10ms", "SESAME_REDIS_TIMEOUT": "2m"}, need: NeedServe, want: []string{
+			"SESAME_DATABASE_TIMEOUT (--database-timeout, from SESAME_DATABASE_TIMEOUT): must be a duration from 100ms to 1m0s",
+			"SESAME_REDIS_TIMEOUT (--redis-timeout, from SESAME_REDIS_TIMEOUT): must be a duration from 100ms to 1m0s"}},
+		{name: "purge interval", env: map[string]string{"SESAME_REFRESH_PURGE_INTERVAL": "1s"}, need: NeedServe, want: []string{"must be a duration from 1m0s to 24h0m0s"}},
 		{name: "config file missing", env: map[string]string{"SESAME_CONFIG": "/nonexistent/sesame.yaml"}, need: NeedServe, want: []string{"SESAME_CONFIG (--config): cannot read /nonexistent/sesame.yaml"}},
 		{name: "config file missing, issuer too", env: map[string]string{"SESAME_CONFIG": "/nonexistent/sesame.yaml", "SESAME_ISSUER": ""}, need: NeedServe, want: []string{"SESAME_CONFIG (--config): cannot read /nonexistent/sesame.yaml"}},
 		{name: "TLS certificate without key", env: map[string]string{"SESAME_TLS_CERT_FILE": "/etc/sesame/cert.pem"}, need: NeedServe, want: []string{"SESAME_TLS_CERT_FILE and SESAME_TLS_KEY_FILE (--tls-cert-file, --tls-key-file): give both or neither"}},

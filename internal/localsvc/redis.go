@@ -18,6 +18,7 @@ type RedisOptions struct {
 	Port    int       // 0 picks a free port
 	Persist bool      // snapshot to dir; off for tests
 	Log     io.Writer // server output, besides the tail kept for errors
+	Args    []string  // more redis-server arguments, e.g. --cluster-enabled yes
 }
 
 // Redis is a running local Redis server.
@@ -47,6 +48,7 @@ func StartRedis(ctx context.Context, dir string, o RedisOptions) (*Redis, error)
 	} else {
 		args = append(args, "--save", "")
 	}
+	args = append(args, o.Args...)
 	proc, err := start(exec.Command(bin, args...), o.Port, o.Log)
 	if err != nil {
 		return nil, err

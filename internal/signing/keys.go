@@ -40,6 +40,11 @@ var ErrAlg = kind.New(kind.Invalid, "must be ES256 or RS256")
 // ErrNoActiveKey: no key may sign now (the store holds none, or only future ones).
 var ErrNoActiveKey = kind.New(kind.Internal, "no active signing key")
 
+// ErrMasterKey: a stored signing key that signs now or will does not open with the master
+// key in use. It is the operator's to fix (the wrong SESAME_MASTER_KEY), so it is Invalid.
+var ErrMasterKey = kind.New(kind.Invalid, "the master key cannot open the stored signing keys: "+
+	"SESAME_MASTER_KEY is not the key they were sealed with")
+
 // CheckAlg returns ErrAlg unless alg is one of Algorithms: the one check of a signing
 // algorithm (configuration, CLI, key generation).
 func CheckAlg(alg string) error {
@@ -154,6 +159,28 @@ func (k *Keys) Ensure(ctx context.Context, alg string) error {
 	}
 	_, err = k.store.AddFirstSigningKey(ctx, key)
 	return err
+}
+
+// Check opens every stored key that signs now or will (not retired), and finds one that
+// signs now: the start-up self-check, so a process with the wrong master key stops instead
+// of serving without a usable key. A key that does not open is ErrMasterKey.
+func (k *Keys) Check(ctx context.Context) error {
+	now := k.now()
+	keys, err := k.store.SigningKeys(ctx, now) // the keys not retired by now
+	if err != nil {
+		return err
+	}
+	active := false
+	for _, r := range keys {
+		if _, err := k.open(r); err != nil {
+			return fmt.Errorf("%w (%v)", ErrMasterKey, err)
+		}
+		active = active || !r.NotBefore.After(now)
+	}
+	if !active {
+		return ErrNoActiveKey
+	}
+	return nil
 }
 
 // Rotate adds a new key of alg that starts signing after delay; earlier keys retire then

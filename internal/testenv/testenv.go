@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/sesameid/sesame/internal/localsvc"
 	"github.com/sesameid/sesame/internal/store/postgres"
@@ -31,6 +33,10 @@ import (
 )
 
 const template = "sesame_template"
+
+// Timeout is the deadline of each store call in tests: generous, so a loaded machine does
+// not fail a test that is not about deadlines (those set their own, short one).
+const Timeout = 10 * time.Second
 
 // env is the process-wide state: the servers are shared by every test of the process,
 // which is the point (one start per `go test` binary, not per test).
@@ -42,9 +48,12 @@ var env struct {
 	redis   *localsvc.Redis
 	mu      sync.Mutex // serializes CREATE DATABASE ... TEMPLATE
 	counter atomic.Int64
-	extra   []*localsvc.Redis // servers from StartRedis, stopped by Main
+	extra   []stopper // servers from StartRedis and StartPostgres, stopped by Main
 	extraMu sync.Mutex
 }
+
+// stopper is a server a test started for itself.
+type stopper interface{ Stop() error }
 
 // Main runs the tests and then stops the servers and removes their files.
 func Main(m *testing.M) {
@@ -90,7 +99,15 @@ func setup() error {
 	if err := env.pg.CreateDatabase(ctx, template, ""); err != nil {
 		return fmt.Errorf("create template database: %w", err)
 	}
-	pool, err := postgres.Connect(ctx, env.pg.URL(template), 2)
+	if err := migrate(ctx, env.pg.URL(template)); err != nil {
+		return fmt.Errorf("migrate template database: %w", err)
+	}
+	return nil
+}
+
+// migrate applies every migration to the database at url.
+func migrate(ctx context.Context, url string) error {
+	pool, err := postgres.Connect(ctx, url, 2, Timeout)
 	if err != nil {
 		return err
 	}
@@ -101,10 +118,7 @@ func setup() error {
 	}
 	defer m.Close()
 	var sink strings.Builder
-	if err := m.Up(ctx, &sink); err != nil {
-		return fmt.Errorf("migrate template database: %w", err)
-	}
-	return nil
+	return m.Up(ctx, &sink)
 }
 
 func ready(t testing.TB) {
@@ -162,7 +176,7 @@ func Pool(t testing.TB) *pgxpool.Pool {
 // PoolOn returns a pool on url with at most maxConns connections, closed when the test ends.
 func PoolOn(t testing.TB, url string, maxConns int32) *pgxpool.Pool {
 	t.Helper()
-	pool, err := postgres.Connect(context.Background(), url, maxConns)
+	pool, err := postgres.Connect(context.Background(), url, maxConns, Timeout)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
@@ -173,7 +187,7 @@ func PoolOn(t testing.TB, url string, maxConns int32) *pgxpool.Pool {
 // PostgresStore returns a store over a new migrated database.
 func PostgresStore(t testing.TB) *postgres.Store {
 	t.Helper()
-	return postgres.New(Pool(t))
+	return postgres.New(Pool(t), Timeout)
 }
 
 // RedisStore returns a store over the shared Redis server, under a key prefix of this
@@ -181,12 +195,12 @@ func PostgresStore(t testing.TB) *postgres.Store {
 func RedisStore(t testing.TB) *redis.Store {
 	t.Helper()
 	url, prefix := Redis(t)
-	c, err := redis.Connect(url)
+	c, err := redis.Connect(url, Timeout)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return redis.New(c, prefix)
+	return redis.New(c, prefix, Timeout)
 }
 
 // Redis returns the shared Redis server's URL and a key prefix of this test's own.
@@ -205,11 +219,94 @@ func StartRedis(t testing.TB, port int) *localsvc.Redis {
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
-	env.extraMu.Lock()
-	env.extra = append(env.extra, r)
-	env.extraMu.Unlock()
-	t.Cleanup(func() { _ = r.Stop() })
+	own(t, r.Process)
 	return r
+}
+
+// StartRedisCluster starts a one-node Redis Cluster for this test alone (every hash slot on
+// the one node): a script or MULTI whose keys are in different slots fails there as on any
+// Cluster. It returns the node's address, stopped when the test ends.
+func StartRedisCluster(t testing.TB) string {
+	t.Helper()
+	ready(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r := startRedis(t, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+	addr := fmt.Sprintf("127.0.0.1:%d", r.Port)
+	c := goredis.NewClient(&goredis.Options{Addr: addr})
+	defer c.Close()
+	if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
+		t.Fatalf("testenv: assign the cluster's slots: %v", err)
+	}
+	for {
+		info, err := c.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return addr
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("testenv: the cluster is not ok after a minute: %v\n%s", err, info)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// StartRedisTLS starts a redis-server for this test alone that also serves TLS with the
+// certificate and key in the files named, and returns the TLS address.
+func StartRedisTLS(t testing.TB, certFile, keyFile string) string {
+	t.Helper()
+	ready(t)
+	port, err := localsvc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	startRedis(t, "--tls-port", strconv.Itoa(port), "--tls-cert-file", certFile, "--tls-key-file", keyFile,
+		"--tls-auth-clients", "no")
+	return fmt.Sprintf("127.0.0.1:%d", port)
+}
+
+func startRedis(t testing.TB, args ...string) *localsvc.Redis {
+	t.Helper()
+	r, err := localsvc.StartRedis(context.Background(), t.TempDir(), localsvc.RedisOptions{Args: args})
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	own(t, r.Process)
+	return r
+}
+
+// own stops p when the test ends (resumed first, should the test have paused it), or when
+// the tests end if the test could not.
+func own(t testing.TB, p *localsvc.Process) {
+	env.extraMu.Lock()
+	env.extra = append(env.extra, p)
+	env.extraMu.Unlock()
+	t.Cleanup(func() {
+		_ = p.Resume()
+		_ = p.Stop()
+	})
+}
+
+// StartPostgres starts a PostgreSQL server for this test alone, which the test may Pause
+// (a stalled server: connections open, nothing answers) and Resume, and returns it with the
+// URL of a migrated database on it. It is stopped when the test ends.
+func StartPostgres(t testing.TB) (*localsvc.Postgres, string) {
+	t.Helper()
+	ready(t)
+	ctx := context.Background()
+	pg, err := localsvc.StartPostgres(ctx, filepath.Join(env.dir, nextName("pg")),
+		localsvc.PostgresOptions{Throwaway: true, MaxConns: 50})
+	if err != nil {
+		t.Fatalf("testenv: start PostgreSQL: %v", err)
+	}
+	own(t, pg.Process)
+	if err := pg.CreateDatabase(ctx, "sesame", ""); err != nil {
+		t.Fatalf("testenv: create database: %v", err)
+	}
+	if err := migrate(ctx, pg.URL("sesame")); err != nil {
+		t.Fatalf("testenv: migrate: %v", err)
+	}
+	return pg, pg.URL("sesame")
 }
 
 // SyncBuffer is a bytes.Buffer safe for a server writing logs while a test reads them.

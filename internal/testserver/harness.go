@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -53,14 +54,17 @@ type Harness struct {
 	OrgID    uuid.UUID // the seeded organization "acme"
 	UserID   string
 	Web      Client
-	CA       *CA             // with Options.HTTPS: the CA that issued the server's certificate
-	redis    *localsvc.Redis // set with Options.OwnRedis
+	CA       *CA                // with Options.HTTPS: the CA that issued the server's certificate
+	redis    *localsvc.Redis    // set with Options.OwnRedis
+	postgres *localsvc.Postgres // set with Options.OwnPostgres
 }
 
 // Options tune a Harness.
 type Options struct {
-	Steps    []login.Step // login steps after the password (app.Options.Steps)
-	OwnRedis bool         // a redis-server for this test alone, which StopRedis stops
+	Steps       []login.Step      // login steps after the password (app.Options.Steps)
+	OwnRedis    bool              // a redis-server for this test alone, which StopRedis stops and StallRedis stalls
+	OwnPostgres bool              // a PostgreSQL server for this test alone, which StallPostgres stalls
+	Env         map[string]string // more SESAME_* settings, e.g. SESAME_DATABASE_TIMEOUT
 	// HTTPS serves over TLS with a certificate from a CA of this test's own (Harness.CA),
 	// for localhost and 127.0.0.1; the issuer is https://localhost:PORT, so Sesame sets
 	// __Host- Secure cookies and HSTS as in production.
@@ -91,10 +95,19 @@ func Start(t testing.TB, o Options) *Harness {
 		redisURL = h.redis.URL()
 	}
 	h.RedisURL = redisURL
-	env := map[string]string{
-		"SESAME_ISSUER": h.URL, "SESAME_DATABASE_URL": testenv.PostgresURL(t), "SESAME_REDIS_URL": redisURL,
-		"SESAME_REDIS_KEY_PREFIX": prefix, "SESAME_MASTER_KEY": MasterKey,
+	var dbURL string
+	if o.OwnPostgres {
+		h.postgres, dbURL = testenv.StartPostgres(t)
+	} else {
+		dbURL = testenv.PostgresURL(t)
 	}
+	timeout := testenv.Timeout.String()
+	env := map[string]string{
+		"SESAME_ISSUER": h.URL, "SESAME_DATABASE_URL": dbURL, "SESAME_REDIS_URL": redisURL,
+		"SESAME_REDIS_KEY_PREFIX": prefix, "SESAME_MASTER_KEY": MasterKey,
+		"SESAME_DATABASE_TIMEOUT": timeout, "SESAME_REDIS_TIMEOUT": timeout,
+	}
+	maps.Copy(env, o.Env)
 	fs := flag.NewFlagSet("harness", flag.ContinueOnError)
 	l := config.Bind(fs)
 	if err := fs.Parse(nil); err != nil {
@@ -194,6 +207,39 @@ func (h *Harness) StopRedis(t testing.TB) {
 	}
 	if err := h.redis.Stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// StallPostgres stops the test's own PostgreSQL (Options.OwnPostgres) with SIGSTOP: its
+// connections stay open and nothing answers, as with a stalled (not dead) server, until
+// resume is called or the test ends.
+func (h *Harness) StallPostgres(t testing.TB) (resume func()) {
+	t.Helper()
+	if h.postgres == nil {
+		t.Fatal("StallPostgres needs Options.OwnPostgres")
+	}
+	return stall(t, h.postgres.Process)
+}
+
+// StallRedis stops the test's own Redis (Options.OwnRedis) as StallPostgres does.
+func (h *Harness) StallRedis(t testing.TB) (resume func()) {
+	t.Helper()
+	if h.redis == nil {
+		t.Fatal("StallRedis needs Options.OwnRedis")
+	}
+	return stall(t, h.redis.Process)
+}
+
+func stall(t testing.TB, p *localsvc.Process) func() {
+	t.Helper()
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Resume() })
+	return func() {
+		if err := p.Resume(); err != nil {
+			t.Error(err)
+		}
 	}
 }
 

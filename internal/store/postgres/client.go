@@ -15,6 +15,8 @@ var _ client.Store = (*Store)(nil)
 
 // CreateClient inserts c.
 func (s *Store) CreateClient(ctx context.Context, c client.Client) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, `
 		INSERT INTO clients (id, org_id, client_id, name, type, secret_hash, redirect_uris,
 			post_logout_redirect_uris, grant_types, access_token_format, access_token_ttl, id_token_ttl,
@@ -56,6 +58,8 @@ func nonNil[T any](s []T) []T {
 
 // ClientByClientID returns the live client with the public identifier clientID.
 func (s *Store) ClientByClientID(ctx context.Context, clientID string) (client.Client, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	c, err := scanClient(s.pool.QueryRow(ctx,
 		`SELECT `+clientColumns+` FROM clients WHERE client_id = $1 AND deleted_at IS NULL`, clientID))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -69,6 +73,8 @@ func (s *Store) ClientByClientID(ctx context.Context, clientID string) (client.C
 
 // ClientsByOrg lists the organization's clients that are not deleted, oldest first.
 func (s *Store) ClientsByOrg(ctx context.Context, orgID uuid.UUID) ([]client.Client, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+clientColumns+`
 		FROM clients WHERE org_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`, orgID)
 	if err != nil {

@@ -38,4 +38,21 @@ func TestFailKinds(t *testing.T) {
 	if fail("op", nil) != nil {
 		t.Error("fail(nil) != nil")
 	}
+	// A call its caller abandoned (the client hung up) is no outage, in each shape the
+	// driver reports it: plain, from a dial, before the query was sent (safe to retry).
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, dialErr := new(net.Dialer).DialContext(canceled, "tcp", "127.0.0.1:1")
+	for _, err := range []error{context.Canceled, dialErr, retryable{context.Canceled}} {
+		if got := kind.Of(fail("op", err)); got == kind.Unavailable {
+			t.Errorf("fail(%v) is unavailable: a caller that went away is no outage", err)
+		}
+	}
 }
+
+// retryable is how pgconn reports a call canceled before it was sent.
+type retryable struct{ err error }
+
+func (r retryable) Error() string     { return r.err.Error() }
+func (r retryable) Unwrap() error     { return r.err }
+func (r retryable) SafeToRetry() bool { return true }

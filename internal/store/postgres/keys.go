@@ -21,6 +21,8 @@ func scanKey(r pgx.CollectableRow) (signing.Key, error) {
 
 // SigningKeys returns the keys not retired before since, newest first.
 func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]signing.Key, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM signing_keys
 		WHERE retired_at IS NULL OR retired_at > $1 ORDER BY not_before DESC, created_at DESC`, since)
 	if err != nil {
@@ -36,6 +38,8 @@ func (s *Store) SigningKeys(ctx context.Context, since time.Time) ([]signing.Key
 // AddFirstSigningKey inserts k unless an unretired key exists. An advisory lock serializes
 // concurrent callers: several processes starting at once generate one key, not one each.
 func (s *Store) AddFirstSigningKey(ctx context.Context, k signing.Key) (added bool, err error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	err = s.withKeyLock(ctx, func(tx pgx.Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM signing_keys WHERE retired_at IS NULL`).Scan(&n); err != nil || n > 0 {
@@ -50,6 +54,8 @@ func (s *Store) AddFirstSigningKey(ctx context.Context, k signing.Key) (added bo
 // RotateSigningKey inserts k and retires every other unretired key as of k.NotBefore (they
 // stay published until their tokens expire).
 func (s *Store) RotateSigningKey(ctx context.Context, k signing.Key) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	return s.withKeyLock(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE signing_keys SET retired_at = $1, updated_at = $2 WHERE retired_at IS NULL`,
 			k.NotBefore, k.CreatedAt); err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 func authenticator(t testing.TB) *account.Authenticator {
-	st := postgres.New(testenv.Pool(t))
+	st := postgres.New(testenv.Pool(t), testenv.Timeout)
 	ctx := context.Background()
 	o, err := org.NewService(st, time.Now).Create(ctx, "Acme", "acme")
 	if err != nil {

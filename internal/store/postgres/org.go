@@ -14,6 +14,8 @@ var _ org.Store = (*Store)(nil)
 
 // CreateOrg inserts o.
 func (s *Store) CreateOrg(ctx context.Context, o org.Organization) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx,
 		`INSERT INTO organizations (id, name, slug, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)`,
 		o.ID, o.Name, o.Slug, o.CreatedAt)
@@ -28,6 +30,8 @@ func (s *Store) CreateOrg(ctx context.Context, o org.Organization) error {
 
 // OrgBySlug returns the live organization with slug.
 func (s *Store) OrgBySlug(ctx context.Context, slug string) (org.Organization, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	var o org.Organization
 	err := s.pool.QueryRow(ctx,
 		`SELECT id, name, slug, created_at FROM organizations WHERE slug = $1 AND deleted_at IS NULL`,
@@ -43,6 +47,8 @@ func (s *Store) OrgBySlug(ctx context.Context, slug string) (org.Organization, e
 
 // Orgs lists the live organizations, oldest first.
 func (s *Store) Orgs(ctx context.Context) ([]org.Organization, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT id, name, slug, created_at FROM organizations
 		WHERE deleted_at IS NULL ORDER BY created_at, id`)
 	if err != nil {

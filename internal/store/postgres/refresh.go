@@ -16,6 +16,8 @@ var _ token.RefreshStore = (*Store)(nil)
 // CreateRefreshToken inserts the first token of a new family. The clients row is found by
 // the OAuth client_id: its UUID never leaves this package.
 func (s *Store) CreateRefreshToken(ctx context.Context, t token.RefreshToken, now time.Time) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	tag, err := s.pool.Exec(ctx, `
 		INSERT INTO refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes,
 			auth_time, amr, expires_at, family_expires_at, created_at, updated_at)
@@ -38,6 +40,8 @@ const refreshColumns = `r.id, r.token_hash, r.family_id, r.grant_id, c.client_id
 // RefreshToken returns the token with hash, whatever its state: the rules of which token is
 // usable are token.RefreshToken.Check's. It writes nothing.
 func (s *Store) RefreshToken(ctx context.Context, hash []byte) (token.RefreshToken, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	var t token.RefreshToken
 	err := s.pool.QueryRow(ctx, `SELECT `+refreshColumns+`
 		FROM refresh_tokens r JOIN clients c ON c.id = r.client_id WHERE r.token_hash = $1`, hash).
@@ -58,6 +62,8 @@ func (s *Store) RefreshToken(ctx context.Context, hash []byte) (token.RefreshTok
 // no usable row and gets token.ErrReused. One round trip, no transaction held open, no
 // second connection, no serialization retries.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next token.RefreshToken, now time.Time) (token.RefreshToken, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	err := s.pool.QueryRow(ctx, `
 		WITH old AS (
 			UPDATE refresh_tokens SET rotated_at = $3, updated_at = $3
@@ -81,6 +87,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next tok
 
 // RevokeRefreshFamily revokes every token of a family.
 func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, now time.Time) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2, updated_at = $2
 		WHERE family_id = $1 AND revoked_at IS NULL`, familyID, now)
 	return fail("revoke refresh family", err)
@@ -88,6 +96,8 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, now
 
 // RevokeGrantRefreshTokens revokes every refresh token issued from one authorization.
 func (s *Store) RevokeGrantRefreshTokens(ctx context.Context, grantID string, now time.Time) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2, updated_at = $2
 		WHERE grant_id = $1 AND revoked_at IS NULL`, grantID, now)
 	return fail("revoke grant refresh tokens", err)
@@ -95,6 +105,8 @@ func (s *Store) RevokeGrantRefreshTokens(ctx context.Context, grantID string, no
 
 // RevokeUserRefreshTokens revokes every refresh token of a user.
 func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID uuid.UUID, now time.Time) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	_, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2, updated_at = $2
 		WHERE user_id = $1 AND revoked_at IS NULL`, userID, now)
 	return fail("revoke user refresh tokens", err)

@@ -49,7 +49,7 @@ func newRefreshEnv(t *testing.T) *refreshEnv {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testenv.Pool(t)
-	st := postgres.New(pool)
+	st := postgres.New(pool, testenv.Timeout)
 	o, err := org.NewService(st, time.Now).Create(ctx, "Acme", "acme")
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,17 +19,29 @@ import (
 	"github.com/sesameid/sesame/internal/kind"
 )
 
-// Store implements the domain packages' Store interfaces over PostgreSQL.
+// Store implements the domain packages' Store interfaces over PostgreSQL. Every method
+// bounds its calls with the store's deadline (call), so a stalled database fails a request
+// with kind.Unavailable after that long instead of holding it.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	timeout time.Duration
 }
 
-// New returns a Store over pool.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// New returns a Store over pool whose every method gives PostgreSQL at most timeout
+// (positive) to answer.
+func New(pool *pgxpool.Pool, timeout time.Duration) *Store {
+	return &Store{pool: pool, timeout: timeout}
+}
 
-// Connect opens a pool on url with at most maxConns connections and checks it answers.
-// Errors never quote url, which may carry a password.
-func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+// call returns ctx bounded by the store's deadline: the first line of every method.
+func (s *Store) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// Connect opens a pool on url with at most maxConns connections, each connection attempt
+// and the first ping bounded by timeout, and checks it answers. Errors never quote url,
+// which may carry a password.
+func Connect(ctx context.Context, url string, maxConns int32, timeout time.Duration) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, kind.Wrap(kind.Invalid, errors.New("parse database URL: invalid"))
@@ -36,10 +49,13 @@ func Connect(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, er
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	cfg.ConnConfig.ConnectTimeout = timeout
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fail("open database pool", redact(err))
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fail("connect to database", redact(err))
@@ -57,11 +73,17 @@ func redact(err error) error {
 }
 
 // Ping checks that PostgreSQL answers.
-func (s *Store) Ping(ctx context.Context) error { return fail("postgres ping", s.pool.Ping(ctx)) }
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	return fail("postgres ping", s.pool.Ping(ctx))
+}
 
-// fail wraps err with what failed and, when PostgreSQL could not be reached or answered
-// that it cannot serve (connection exceptions, shutdown, too many connections), marks it
-// kind.Unavailable so every edge answers "try again later" instead of "internal error".
+// fail wraps err with what failed and, when PostgreSQL could not be reached, did not answer
+// within the deadline, or answered that it cannot serve (connection exceptions, shutdown,
+// too many connections), marks it kind.Unavailable so every edge answers "try again later"
+// instead of "internal error". A call abandoned because its caller went away (the request's
+// context canceled: the client hung up) is no outage and keeps no kind.
 func fail(what string, err error) error {
 	if err == nil {
 		return nil
@@ -74,6 +96,9 @@ func fail(what string, err error) error {
 }
 
 func unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false // before the checks below: a canceled dial is a net.Error, an unsent query "safe to retry"
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		// Class 08: connection exception; 53: insufficient resources; 57P0x: shutting down;

@@ -16,6 +16,8 @@ var _ account.Store = (*Store)(nil)
 
 // CreateUser inserts u.
 func (s *Store) CreateUser(ctx context.Context, u account.User) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	var hash *string
 	if u.PasswordHash != "" {
 		hash = &u.PasswordHash
@@ -37,6 +39,8 @@ func (s *Store) CreateUser(ctx context.Context, u account.User) error {
 
 // UsersByOrg lists the organization's users that are not deleted, oldest first.
 func (s *Store) UsersByOrg(ctx context.Context, orgID uuid.UUID) ([]account.User, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, org_id, email, email_verified, name, status, created_at
 		FROM users WHERE org_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`, orgID)
@@ -70,12 +74,16 @@ func scanUser(r pgx.Row) (account.User, error) {
 
 // UserByEmail returns the user whose email matches, case-insensitively.
 func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users
 		WHERE lower(email) = lower($1) AND deleted_at IS NULL`, email))
 }
 
 // UserByID returns the user with id.
 func (s *Store) UserByID(ctx context.Context, id uuid.UUID) (account.User, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	return scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users
 		WHERE id = $1 AND deleted_at IS NULL`, id))
 }
@@ -83,6 +91,8 @@ func (s *Store) UserByID(ctx context.Context, id uuid.UUID) (account.User, error
 // UpgradePasswordHash replaces the hash of an unchanged password (a parameter upgrade), so
 // password_changed_at stays.
 func (s *Store) UpgradePasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = $3
 		WHERE id = $1 AND deleted_at IS NULL`, id, phc, now)
 	if err != nil {
@@ -96,6 +106,8 @@ func (s *Store) UpgradePasswordHash(ctx context.Context, id uuid.UUID, phc strin
 
 // SetUserStatus moves the user with email from status from (or already to) to status to.
 func (s *Store) SetUserStatus(ctx context.Context, email string, from, to account.Status, now time.Time) (account.User, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	return scanUser(s.pool.QueryRow(ctx, `UPDATE users SET status = $3, updated_at = $4
 		WHERE lower(email) = lower($1) AND status IN ($2, $3) AND deleted_at IS NULL
 		RETURNING `+userColumns, email, string(from), string(to), now))

@@ -10,45 +10,49 @@ import (
 	"github.com/sesameid/sesame/internal/token"
 )
 
-// issueCode stores a code and, for a stored transaction, consumes it in the same script: a
-// transaction yields one code however many callbacks race, and the whole issue is one
-// round trip for a record already in hand.
-var issueCode = goredis.NewScript(`
-if ARGV[3] == '1' and redis.call('DEL', KEYS[1]) == 0 then return 0 end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-return 1
-`)
-
 // IssueCode stores the authorization a under code for token.CodeLifetime: for a login
 // answered at once by a session, whose transaction was never stored.
 func (s *Store) IssueCode(ctx context.Context, code string, a token.Authorization) error {
-	return s.issue(ctx, code, a, "0")
-}
-
-// FinishTransaction consumes the stored transaction a.GrantID and stores the authorization a
-// under code, in one step; login.ErrExpired when the transaction was already gone (another
-// callback issued its code).
-func (s *Store) FinishTransaction(ctx context.Context, code string, a token.Authorization) error {
-	return s.issue(ctx, code, a, "1")
-}
-
-func (s *Store) issue(ctx context.Context, code string, a token.Authorization, consume string) error {
-	b, err := json.Marshal(authorizationRecord(a))
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	v, err := codeValue(a)
 	if err != nil {
 		return err
 	}
-	// The grant, the client and the PKCE challenge lead the value, one line each, so the take
-	// script can check who presents the code and name the grant in the used marker.
-	head := a.GrantID + "\n" + a.ClientID + "\n" + a.CodeChallenge + "\n"
-	n, err := issueCode.Run(ctx, s.c, []string{s.keys.transaction(a.GrantID), s.keys.code(code)},
-		head+string(b), token.CodeLifetime.Milliseconds(), consume).Int()
+	return fail("issue code", s.c.Set(ctx, s.keys.code(code), v, token.CodeLifetime).Err())
+}
+
+// FinishTransaction consumes the stored transaction a.GrantID, then stores the authorization
+// a under code; login.ErrExpired when the transaction was already gone (another callback
+// issued its code). The DEL decides: of callbacks racing, one deletes the transaction and
+// issues a code. (Two commands, as the transaction and the code are different hash slots;
+// should the second fail, the login is over and the user starts again: nothing is issued.)
+func (s *Store) FinishTransaction(ctx context.Context, code string, a token.Authorization) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	v, err := codeValue(a)
 	if err != nil {
-		return fail("issue code", err)
+		return err
+	}
+	n, err := s.c.Del(ctx, s.keys.transaction(a.GrantID)).Result()
+	if err != nil {
+		return fail("issue code: consume the transaction", err)
 	}
 	if n == 0 {
 		return login.ErrExpired
 	}
-	return nil
+	return fail("issue code", s.c.Set(ctx, s.keys.code(code), v, token.CodeLifetime).Err())
+}
+
+// codeValue is what a code stores. The grant, the client and the PKCE challenge lead it, one
+// line each, so the take script can check who presents the code and name the grant in the
+// used marker.
+func codeValue(a token.Authorization) (string, error) {
+	b, err := json.Marshal(authorizationRecord(a))
+	if err != nil {
+		return "", err
+	}
+	return a.GrantID + "\n" + a.ClientID + "\n" + a.CodeChallenge + "\n" + string(b), nil
 }
 
 // takeCode atomically takes a code presented by its own client with its own PKCE challenge
@@ -83,6 +87,8 @@ return {0, ''}
 // expired code, or one presented by another client or with another verifier (left
 // untouched), gets token.ErrNotFound.
 func (s *Store) TakeCode(ctx context.Context, code, clientID, challenge string) (token.Authorization, string, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	res, err := takeCode.Run(ctx, s.c, []string{s.keys.code(code), s.keys.usedCode(code)},
 		token.UsedCodeLifetime.Milliseconds(), clientID, challenge).Slice()
 	if err != nil {

@@ -32,6 +32,8 @@ func TestFailKinds(t *testing.T) {
 		"failing over":       {reply("MASTERDOWN Link with MASTER is down"), kind.Unavailable},
 		"script error":       {reply("ERR Error running script"), kind.Internal},
 		"wrong type":         {reply("WRONGTYPE Operation against a key holding the wrong kind of value"), kind.Internal},
+		// A call its caller abandoned (the client hung up) is no outage.
+		"canceled": {context.Canceled, kind.Internal},
 	} {
 		if got := kind.Of(fail("op", tt.err)); got != tt.want {
 			t.Errorf("%s: kind %s, want %s", name, got, tt.want)

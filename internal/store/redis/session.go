@@ -17,24 +17,33 @@ var _ login.SessionStore = (*Store)(nil)
 // A session is a hash (so a script can read and slide it without decoding JSON): u user,
 // o organization, at auth_time, st the steps passed (comma-separated), c created and ls
 // last seen, times in Unix milliseconds. Its TTL is the shorter of the idle and the
-// remaining absolute lifetime. A per-user set of session-ID digests lets a password change
-// or an admin end them all.
+// remaining absolute lifetime. A per-user index of session-ID digests (index.go), each
+// scored with its session's absolute end, lets a password change or an admin end them all.
+// The session and the index are different slots: each is written by commands of its own.
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-// CreateSession stores s, ending the session replaced ("" for none) in the same MULTI.
+// CreateSession stores s, ending the session replaced ("" for none) first. The index comes
+// first of all: a session that exists is always in its user's index, so ending a user's
+// sessions never misses one (a failure after it leaves an index entry for nothing, pruned
+// at its time).
 func (s *Store) CreateSession(ctx context.Context, sess login.Session, replaced string, lt login.Lifetimes) error {
-	ttl := min(lt.Idle, lt.Absolute)
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	if _, err := s.addToIndex(ctx, s.keys.userSessions(sess.UserID), "", digest(sess.ID),
+		sess.CreatedAt.Add(lt.Absolute), sess.CreatedAt); err != nil {
+		return fail("create session", err)
+	}
+	if replaced != "" {
+		if err := s.c.Del(ctx, s.keys.session(replaced)).Err(); err != nil {
+			return fail("create session: end the replaced one", err)
+		}
+	}
 	key := s.keys.session(sess.ID)
 	pipe := s.c.TxPipeline()
-	if replaced != "" {
-		pipe.Del(ctx, s.keys.session(replaced))
-	}
 	pipe.HSet(ctx, key, "u", sess.UserID, "o", sess.OrgID, "at", ms(sess.AuthTime),
 		"st", strings.Join(steps(sess.Steps), ","), "c", ms(sess.CreatedAt), "ls", ms(sess.LastSeen))
-	pipe.PExpire(ctx, key, ttl)
-	pipe.SAdd(ctx, s.keys.userSessions(sess.UserID), digest(sess.ID))
-	pipe.PExpire(ctx, s.keys.userSessions(sess.UserID), lt.Absolute)
+	pipe.PExpire(ctx, key, min(lt.Idle, lt.Absolute))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fail("create session", err)
 	}
@@ -63,6 +72,8 @@ return v
 
 // TouchSession returns the live session with id, its idle expiry slid to now.
 func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, lt login.Lifetimes) (login.Session, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	v, err := touchSession.Run(ctx, s.c, []string{s.keys.session(id)},
 		ms(now), lt.Idle.Milliseconds(), lt.Absolute.Milliseconds()).StringSlice()
 	if errors.Is(err, goredis.Nil) {
@@ -87,23 +98,35 @@ func (s *Store) TouchSession(ctx context.Context, id string, now time.Time, lt l
 
 // DeleteSession ends one session of userID.
 func (s *Store) DeleteSession(ctx context.Context, id, userID string) error {
-	pipe := s.c.TxPipeline()
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	pipe := s.c.Pipeline()
 	pipe.Del(ctx, s.keys.session(id))
-	pipe.SRem(ctx, s.keys.userSessions(userID), digest(id))
+	pipe.ZRem(ctx, s.keys.userSessions(userID), digest(id))
 	_, err := pipe.Exec(ctx)
 	return fail("delete session", err)
 }
 
-// DeleteUserSessions ends every session of userID.
+// DeleteUserSessions ends every session of userID: one DEL per session (each its own slot),
+// and only the index entries read are removed, so a session created meanwhile stays listed.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
-	set := s.keys.userSessions(userID)
-	ds, err := s.c.SMembers(ctx, set).Result()
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	index := s.keys.userSessions(userID)
+	ds, err := s.c.ZRange(ctx, index, 0, -1).Result()
 	if err != nil {
 		return fail("delete user sessions", err)
 	}
-	del := []string{set}
-	for _, d := range ds {
-		del = append(del, s.keys.sessionByDigest(d))
+	if len(ds) == 0 {
+		return nil
 	}
-	return fail("delete user sessions", s.c.Del(ctx, del...).Err())
+	pipe := s.c.Pipeline()
+	members := make([]any, len(ds))
+	for i, d := range ds {
+		pipe.Del(ctx, s.keys.sessionByDigest(d))
+		members[i] = d
+	}
+	pipe.ZRem(ctx, index, members...)
+	_, err = pipe.Exec(ctx)
+	return fail("delete user sessions", err)
 }

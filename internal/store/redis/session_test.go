@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/store/redis"
 	"github.com/sesameid/sesame/internal/testenv"
@@ -21,15 +23,22 @@ func fixture(t *testing.T) (*redis.Store, context.Context, time.Time) {
 	return testenv.RedisStore(t), ctx, time.Now()
 }
 
-// storeAndKeys returns a store and a function counting its keys matching pattern.
-func storeAndKeys(t *testing.T) (*redis.Store, func(pattern string) int) {
+// storeAndClient returns a store, the client it uses and its key prefix.
+func storeAndClient(t *testing.T) (*redis.Store, goredis.UniversalClient, string) {
 	t.Helper()
 	url, prefix := testenv.Redis(t)
-	c, err := redis.Connect(url)
+	c, err := redis.Connect(url, testenv.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
+	return redis.New(c, prefix, testenv.Timeout), c, prefix
+}
+
+// storeAndKeys returns a store and a function counting its keys matching pattern.
+func storeAndKeys(t *testing.T) (*redis.Store, func(pattern string) int) {
+	t.Helper()
+	s, c, prefix := storeAndClient(t)
 	count := func(pattern string) int {
 		keys, err := c.Keys(context.Background(), prefix+pattern).Result()
 		if err != nil {
@@ -37,7 +46,7 @@ func storeAndKeys(t *testing.T) (*redis.Store, func(pattern string) int) {
 		}
 		return len(keys)
 	}
-	return redis.New(c, prefix), count
+	return s, count
 }
 
 var lt = login.Lifetimes{Idle: time.Hour, Absolute: 2 * time.Hour}

@@ -11,6 +11,8 @@ import (
 
 // AddSessionGrant records that grantID was issued through session id.
 func (s *Store) AddSessionGrant(ctx context.Context, id, grantID string, keep time.Duration) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	key := s.keys.sessionGrants(id)
 	pipe := s.c.Pipeline() // one round trip; the two need no atomicity (a lost TTL is re-set)
 	pipe.SAdd(ctx, key, grantID)
@@ -21,6 +23,8 @@ func (s *Store) AddSessionGrant(ctx context.Context, id, grantID string, keep ti
 
 // TakeSessionGrants returns the grants issued through session id and forgets them.
 func (s *Store) TakeSessionGrants(ctx context.Context, id string) ([]string, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	key := s.keys.sessionGrants(id)
 	pipe := s.c.TxPipeline()
 	members := pipe.SMembers(ctx, key)

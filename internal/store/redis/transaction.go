@@ -17,6 +17,8 @@ var _ login.TransactionStore = (*Store)(nil)
 
 // CreateTransaction stores t until expires.
 func (s *Store) CreateTransaction(ctx context.Context, t login.Transaction, expires, now time.Time) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	ttl := expires.Sub(now)
 	if ttl <= 0 {
 		return login.ErrExpired
@@ -30,6 +32,8 @@ func (s *Store) CreateTransaction(ctx context.Context, t login.Transaction, expi
 
 // Transaction returns the transaction with id, or login.ErrExpired.
 func (s *Store) Transaction(ctx context.Context, id string) (login.Transaction, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	r, err := getJSON[txRecord](ctx, s, s.keys.transaction(id), "transaction", login.ErrExpired)
 	if err != nil {
 		return login.Transaction{}, err
@@ -47,6 +51,8 @@ const maxUpdateAttempts = 20
 // the new value. The write is SET … XX KEEPTTL: it keeps the expiry and never recreates a
 // transaction that expired or was consumed meanwhile. fn's error is returned as is.
 func (s *Store) UpdateTransaction(ctx context.Context, id string, fn func(login.Transaction) (login.Transaction, error)) (login.Transaction, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
 	key := s.keys.transaction(id)
 	var out login.Transaction
 	var fnErr error
