@@ -71,13 +71,13 @@ func TestEveryCallHasADeadline(t *testing.T) {
 			_, err := st.SaveAccessToken(ctx, token.AccessToken{ID: "at", GrantID: "g", ExpiresAt: now.Add(time.Minute)}, now)
 			return err
 		},
-		"AccessToken":             func(ctx context.Context) error { _, err := st.AccessToken(ctx, "at"); return err },
-		"RevokeAccessToken":       func(ctx context.Context) error { return st.RevokeAccessToken(ctx, "at") },
-		"RevokeGrantAccessTokens": func(ctx context.Context) error { return st.RevokeGrantAccessTokens(ctx, "g") },
+		"AccessToken":              func(ctx context.Context) error { _, err := st.AccessToken(ctx, "at"); return err },
+		"RevokeAccessToken":        func(ctx context.Context) error { return st.RevokeAccessToken(ctx, "at") },
+		"RevokeGrantAccessTokens":  func(ctx context.Context) error { return st.RevokeGrantAccessTokens(ctx, "g") },
 		"RevokeIssuedAccessTokens": func(ctx context.Context) error { return st.RevokeIssuedAccessTokens(ctx, "g") },
-		"RevokeUserAccessTokens":  func(ctx context.Context) error { return st.RevokeUserAccessTokens(ctx, "u") },
-		"AddSessionGrant":         func(ctx context.Context) error { return st.AddSessionGrant(ctx, "s", "g", time.Hour) },
-		"TakeSessionGrants":       func(ctx context.Context) error { _, err := st.TakeSessionGrants(ctx, "s"); return err },
+		"RevokeUserAccessTokens":   func(ctx context.Context) error { return st.RevokeUserAccessTokens(ctx, "u") },
+		"AddSessionGrant":          func(ctx context.Context) error { return st.AddSessionGrant(ctx, "s", "g", time.Hour) },
+		"TakeSessionGrants":        func(ctx context.Context) error { _, err := st.TakeSessionGrants(ctx, "s"); return err },
 	}
 	if err := st.Ping(context.Background()); err != nil {
 		t.Fatal(err)
