@@ -113,7 +113,7 @@ func CheckPassword(pw secret.Secret) error {
 func NormalizeEmail(email string) (string, error) {
 	email = strings.TrimSpace(email)
 	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || a.Name != "" || len(email) > 254 || !input.Clean(email) {
+	if err != nil || a.Address != email || a.Name != "" || len(email) > 254 {
 		return "", fmt.Errorf("%w: email must be a plain address like ada@example.com", ErrInvalid)
 	}
 	return email, nil

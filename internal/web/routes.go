@@ -6,7 +6,6 @@ package web
 
 import (
 	"context"
-	"io/fs"
 	"net/http"
 	"strings"
 
@@ -76,13 +75,12 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 }
 
-// staticFiles serves the embedded assets, files only: a directory (/static/ itself or any
-// path ending in /) is 404, never a listing.
+// staticFiles serves the embedded assets, files only: a directory (/static/ itself, or any
+// path ending in /, where the file server sends a directory) is 404, never a listing.
 func staticFiles() http.Handler {
-	fsys := templates.Static()
-	files := http.FileServerFS(fsys)
+	files := http.FileServerFS(templates.Static())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if fi, err := fs.Stat(fsys, strings.TrimSuffix(r.URL.Path, "/")); r.URL.Path == "" || err != nil || fi.IsDir() {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
 			http.NotFound(w, r)
 			return
 		}
