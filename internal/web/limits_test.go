@@ -17,27 +17,28 @@ import (
 func TestLoginAttempts(t *testing.T) {
 	t.Parallel()
 	h := testserver.Start(t, testserver.Options{})
-
-	t.Run("the last attempt still counts", func(t *testing.T) {
-		t.Parallel()
+	const wrong = "wrong password, long enough"
+	// allButOne starts a login in a new browser and fails all its attempts but the last.
+	allButOne := func(t *testing.T) (*browser, string, url.Values) {
 		b := newBrowser(t, h)
 		id, _ := b.authorize(nil)
 		form := b.loginForm(id)
 		for i := 1; i < login.MaxAttempts; i++ {
-			checkPage(t, b.post("/login", withPassword(form, testserver.Email, "wrong password, long enough")), http.StatusOK, "Sign in")
+			checkPage(t, b.post("/login", withPassword(form, testserver.Email, wrong)), http.StatusOK, "Sign in")
 		}
+		return b, id, form
+	}
+
+	t.Run("the last attempt still counts", func(t *testing.T) {
+		t.Parallel()
+		b, id, form := allButOne(t)
 		b.passPassword(id, form)
 	})
 
 	t.Run("then the transaction is dead", func(t *testing.T) {
 		t.Parallel()
-		b := newBrowser(t, h)
-		id, _ := b.authorize(nil)
-		form := b.loginForm(id)
-		for i := 1; i < login.MaxAttempts; i++ {
-			checkPage(t, b.post("/login", withPassword(form, testserver.Email, "wrong password, long enough")), http.StatusOK, "Sign in")
-		}
-		checkPage(t, b.post("/login", withPassword(form, testserver.Email, "wrong password, long enough")), http.StatusBadRequest, "Too many attempts")
+		b, id, form := allButOne(t)
+		checkPage(t, b.post("/login", withPassword(form, testserver.Email, wrong)), http.StatusBadRequest, "Too many attempts")
 		checkPage(t, b.get("/login?id="+url.QueryEscape(id)), http.StatusBadRequest, "Too many attempts")
 		r := b.post("/login", withPassword(form, testserver.Email, testserver.Password))
 		checkPage(t, r, http.StatusBadRequest, "Too many attempts")
