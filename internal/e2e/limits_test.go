@@ -105,9 +105,7 @@ func TestUncleanInputSweep(t *testing.T) {
 			"redirect_uri": {rpCallback}, "code_verifier": {verifier2}}), postForm("/oauth/token"), tokenOr401(http.StatusBadRequest), 0},
 		{"POST /oauth/token (refresh_token)", secretPost(e.web, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
 			"scope": {"openid"}}), postForm("/oauth/token"), tokenOr401(http.StatusBadRequest), 0},
-		// scope is left out here until client_credentials grants only registered scopes
-		// (issue 7 item 2): today op echoes the requested scope into the token.
-		{"POST /oauth/token (client_credentials)", secretPost(e.service, url.Values{"grant_type": {"client_credentials"}}),
+		{"POST /oauth/token (client_credentials)", secretPost(e.service, url.Values{"grant_type": {"client_credentials"}, "scope": {""}}),
 			postForm("/oauth/token"), tokenOr401(http.StatusBadRequest), http.StatusOK},
 		{"POST /oauth/introspect", secretPost(e.web, url.Values{"token": {tok.AccessToken}, "token_type_hint": {"access_token"}}),
 			postForm("/oauth/introspect"), tokenOr401(http.StatusOK), http.StatusOK},
