@@ -51,13 +51,20 @@ func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok, upgrade 
 	return verify(password, phc, h.params)
 }
 
-// acquire takes a slot, waiting at most h.wait; the returned function gives it back.
+// acquire takes a slot, waiting at most h.wait; the returned function gives it back. A free
+// slot is taken at once (a select with a timer that already fired could choose the timer).
 func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
+	release = func() { <-h.slots }
+	select {
+	case h.slots <- struct{}{}:
+		return release, nil
+	default:
+	}
 	t := time.NewTimer(h.wait)
 	defer t.Stop()
 	select {
 	case h.slots <- struct{}{}:
-		return func() { <-h.slots }, nil
+		return release, nil
 	case <-t.C:
 		return nil, ErrBusy
 	case <-ctx.Done():

@@ -58,6 +58,13 @@ func TestHasherSlots(t *testing.T) {
 	if ok, _, err := h.Verify(ctx, "correct horse battery", phc); !ok || err != nil {
 		t.Errorf("Verify after the slots were given back = %v, %v; want true", ok, err)
 	}
+	// A free slot is taken even when the wait is over before it starts.
+	impatient := account.NewHasher(cheap, 1, 0)
+	for i := range 50 {
+		if _, err := impatient.Hash(ctx, "pw"); err != nil {
+			t.Fatalf("Hash %d with a free slot and no wait = %v, want it to run", i, err)
+		}
+	}
 
 	// A waiting computation takes the slot as soon as it is given back.
 	done := make(chan error, 1)
