@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sesameid/sesame/internal/input"
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/secret"
 )
@@ -67,13 +68,13 @@ type Store interface {
 // Service manages users.
 type Service struct {
 	store  Store
-	params Params
+	hasher *Hasher
 	now    func() time.Time
 }
 
-// NewService returns a Service hashing passwords with params.
-func NewService(store Store, params Params, now func() time.Time) *Service {
-	return &Service{store: store, params: params, now: now}
+// NewService returns a Service hashing passwords with hasher.
+func NewService(store Store, hasher *Hasher, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, now: now}
 }
 
 // NewUser is the input of Create.
@@ -91,12 +92,15 @@ const (
 	MaxPasswordLen = 128
 )
 
-// CheckPassword applies the password policy.
+// CheckPassword applies the password policy. Any printable character is allowed, spaces
+// included; control characters are not (sign-in refuses them: input.Clean).
 func CheckPassword(pw secret.Secret) error {
 	n := utf8.RuneCountInString(pw.Reveal())
 	switch {
 	case !utf8.ValidString(pw.Reveal()):
 		return &PolicyError{Rule: "encoding", Message: "must be valid UTF-8"}
+	case !input.Clean(pw.Reveal()):
+		return &PolicyError{Rule: "control", Message: "must not contain control characters"}
 	case n < MinPasswordLen:
 		return &PolicyError{Rule: "min_length", Message: fmt.Sprintf("must be at least %d characters", MinPasswordLen)}
 	case n > MaxPasswordLen:
@@ -122,8 +126,11 @@ func (s *Service) Create(ctx context.Context, in NewUser) (User, error) {
 		return User{}, err
 	}
 	name := strings.TrimSpace(in.Name)
-	if utf8.RuneCountInString(name) > 200 {
+	switch {
+	case utf8.RuneCountInString(name) > 200:
 		return User{}, fmt.Errorf("%w: name must be at most 200 characters", ErrInvalid)
+	case !input.Clean(name):
+		return User{}, fmt.Errorf("%w: name must be text without control characters", ErrInvalid)
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -134,7 +141,9 @@ func (s *Service) Create(ctx context.Context, in NewUser) (User, error) {
 		if err := CheckPassword(in.Password); err != nil {
 			return User{}, err
 		}
-		u.PasswordHash = Hash(in.Password.Reveal(), s.params)
+		if u.PasswordHash, err = s.hasher.Hash(ctx, in.Password.Reveal()); err != nil {
+			return User{}, err
+		}
 		u.Status = StatusActive
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {

@@ -30,19 +30,24 @@ const (
 // ErrMalformedHash is returned for a stored hash that is not an argon2id PHC string.
 var ErrMalformedHash = errors.New("malformed password hash")
 
-// Hash returns the argon2id PHC string of password:
-// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash> (unpadded base64).
-func Hash(password string, p Params) string {
+// hash returns the argon2id PHC string of password:
+// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash> (unpadded base64). Only a Hasher calls it,
+// in one of its slots.
+func hash(password string, p Params) string {
 	salt := make([]byte, saltLen)
 	_, _ = rand.Read(salt) // crypto/rand.Read never fails (Go 1.24+).
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
+	return phc(p, salt, argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen))
+}
+
+func phc(p Params, salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
-// Verify reports whether password matches the PHC string phc, comparing in constant time,
-// and whether the hash used weaker parameters than want (so it should be re-hashed).
-func Verify(password, phc string, want Params) (ok, upgrade bool, err error) {
+// verify reports whether password matches the PHC string phc, comparing in constant time,
+// and whether the hash used weaker parameters than want (so it should be re-hashed). Only
+// a Hasher calls it, in one of its slots.
+func verify(password, phc string, want Params) (ok, upgrade bool, err error) {
 	h, err := parsePHC(phc)
 	if err != nil {
 		return false, false, err

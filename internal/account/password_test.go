@@ -12,27 +12,27 @@ import (
 var testParams = Params{Memory: 64, Time: 1, Threads: 1}
 
 func TestHashVerify(t *testing.T) {
-	phc := Hash("correct horse battery", testParams)
+	phc := hash("correct horse battery", testParams)
 	if !strings.HasPrefix(phc, "$argon2id$v=19$m=64,t=1,p=1$") {
 		t.Fatalf("Hash = %q, want argon2id PHC string", phc)
 	}
-	if ok, _, err := Verify("correct horse battery", phc, testParams); !ok || err != nil {
-		t.Errorf("Verify(right) = %v, %v", ok, err)
+	if ok, _, err := verify("correct horse battery", phc, testParams); !ok || err != nil {
+		t.Errorf("verify(right) = %v, %v", ok, err)
 	}
-	if ok, _, err := Verify("correct horse batterz", phc, testParams); ok || err != nil {
-		t.Errorf("Verify(wrong) = %v, %v", ok, err)
+	if ok, _, err := verify("correct horse batterz", phc, testParams); ok || err != nil {
+		t.Errorf("verify(wrong) = %v, %v", ok, err)
 	}
-	if Hash("x", testParams) == Hash("x", testParams) {
+	if hash("x", testParams) == hash("x", testParams) {
 		t.Error("two hashes of one password are equal: salt not random")
 	}
 }
 
 func TestVerifyAsksUpgrade(t *testing.T) {
-	weak := Hash("correct horse battery", testParams)
-	if _, up, _ := Verify("correct horse battery", weak, DefaultParams); !up {
+	weak := hash("correct horse battery", testParams)
+	if _, up, _ := verify("correct horse battery", weak, DefaultParams); !up {
 		t.Error("Verify did not ask to upgrade a hash weaker than the default")
 	}
-	if _, up, _ := Verify("correct horse battery", weak, testParams); up {
+	if _, up, _ := verify("correct horse battery", weak, testParams); up {
 		t.Error("Verify asked to upgrade a hash with the wanted parameters")
 	}
 }
@@ -44,7 +44,7 @@ func TestDefaultParamsMeetOWASP(t *testing.T) {
 }
 
 func TestParsePHCRejects(t *testing.T) {
-	good := Hash("pw", testParams)
+	good := hash("pw", testParams)
 	parts := strings.Split(good, "$")
 	for _, bad := range []string{
 		"",
@@ -60,14 +60,14 @@ func TestParsePHCRejects(t *testing.T) {
 		"$argon2id$v=19$m=64,t=1,p=1$!!$" + parts[5],
 		good + "$extra",
 	} {
-		if _, _, err := Verify("pw", bad, testParams); !errors.Is(err, ErrMalformedHash) {
-			t.Errorf("Verify(%q) err = %v, want ErrMalformedHash", bad, err)
+		if _, _, err := verify("pw", bad, testParams); !errors.Is(err, ErrMalformedHash) {
+			t.Errorf("verify(%q) err = %v, want ErrMalformedHash", bad, err)
 		}
 	}
 }
 
 func FuzzParsePHC(f *testing.F) {
-	f.Add(Hash("pw", testParams))
+	f.Add(hash("pw", testParams))
 	f.Add("$argon2id$v=19$m=1,t=1,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA")
 	f.Fuzz(func(t *testing.T, s string) {
 		h, err := parsePHC(s)
@@ -92,6 +92,9 @@ func TestCheckPassword(t *testing.T) {
 		{strings.Repeat("a", 128), ""},
 		{strings.Repeat("a", 129), "max_length"},
 		{"abcdefghij\xff", "encoding"},
+		{"abcde\x00fghij", "control"},
+		{"abcde\tfghij", "control"},
+		{"correct horse battery", ""},
 	}
 	for _, tt := range tests {
 		err := CheckPassword(secret.New(tt.pw))

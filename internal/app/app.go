@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,6 +42,7 @@ type Services struct {
 	Keys    *signing.Keys
 	store   *postgres.Store
 	now     func() time.Time
+	hasher  *account.Hasher // the process's one argon2id limiter: user creation and sign-in share it
 }
 
 // Open connects to the database of cfg and builds the services over it. The signing keys
@@ -55,13 +57,15 @@ func Open(ctx context.Context, cfg *config.Config) (*Services, error) {
 
 func newServices(pool *pgxpool.Pool, cfg *config.Config, now func() time.Time) (*Services, error) {
 	st := postgres.New(pool, cfg.DatabaseTimeout)
+	hasher := passwordHasher(cfg)
 	s := &Services{
 		Pool:    pool,
 		Orgs:    org.NewService(st, now),
-		Users:   account.NewService(st, passwordParams(cfg), now),
+		Users:   account.NewService(st, hasher, now),
 		Clients: client.NewService(st, now),
 		store:   st,
 		now:     now,
+		hasher:  hasher,
 	}
 	if !cfg.MasterKey.IsZero() {
 		ring, err := seal.NewRing([]byte(cfg.MasterKey.Reveal()))
@@ -184,7 +188,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		Sessions: login.Lifetimes{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute},
 	}, o.Now)
 	a.Logins = logins
-	auth := account.NewAuthenticator(a.store, passwordParams(cfg), o.Now)
+	auth := account.NewAuthenticator(a.store, a.hasher, o.Now)
 	prov, err := oidcop.New(oidcop.Config{
 		Issuer:         cfg.Issuer,
 		CryptoKey:      sha256.Sum256([]byte("sesame op crypto\x00" + cfg.MasterKey.Reveal())),
@@ -220,8 +224,15 @@ func (a *App) activeKey(ctx context.Context) error {
 	return err
 }
 
-func passwordParams(cfg *config.Config) account.Params {
-	return account.Params{Memory: cfg.PasswordMemory, Time: cfg.PasswordTime, Threads: cfg.PasswordThreads}
+// passwordHasher bounds argon2id to PasswordSlots computations at once (one per CPU by
+// default: more would only queue inside the scheduler while each holds its memory).
+func passwordHasher(cfg *config.Config) *account.Hasher {
+	slots := cfg.PasswordSlots
+	if slots == 0 {
+		slots = runtime.NumCPU()
+	}
+	p := account.Params{Memory: cfg.PasswordMemory, Time: cfg.PasswordTime, Threads: cfg.PasswordThreads}
+	return account.NewHasher(p, slots, cfg.PasswordWait)
 }
 
 // Close releases the pools.

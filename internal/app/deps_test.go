@@ -20,6 +20,7 @@ var layers = map[string]string{
 	"internal/kind":           "leaf",
 	"internal/seal":           "leaf",
 	"internal/secret":         "leaf",
+	"internal/input":          "leaf",
 	"templates":               "leaf",
 	"migrations":              "leaf",
 	"internal/org":            "domain",

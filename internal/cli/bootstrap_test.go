@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -75,7 +76,7 @@ func TestBootstrapCommands(t *testing.T) {
 	if !strings.HasPrefix(phc, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("stored hash %q is not argon2id PHC with the default parameters", phc)
 	}
-	if ok, _, err := account.Verify("correct horse battery", phc, account.DefaultParams); !ok || err != nil {
+	if ok, _, err := account.NewHasher(account.DefaultParams, 1, time.Minute).Verify(ctx, "correct horse battery", phc); !ok || err != nil {
 		t.Errorf("stored hash does not verify the password read from stdin: %v", err)
 	}
 	mustRun(t, env, "", "user", "create", "--org", "acme", "--email", "bob@example.com")
@@ -169,6 +170,12 @@ func TestBadInput(t *testing.T) {
 		{"org no subcommand", "", []string{"org"}, "needs a subcommand"},
 		{"org unknown flag", "", []string{"org", "create", "--nam", "X"}, "flag provided but not defined"},
 		{"org positional", "", []string{"org", "create", "--name", "X", "--slug", "x", "extra"}, `unexpected argument "extra"`},
+		{"org name with a control character", "", []string{"org", "create", "--name", "Acme\x1b[2J", "--slug", "x"}, "name must be text without control characters"},
+		{"org name with NUL", "", []string{"org", "create", "--name", "Ac\x00me", "--slug", "x"}, "name must be text without control characters"},
+		{"user name with a newline", "", []string{"user", "create", "--org", "acme", "--email", "c@example.com", "--name", "Ada\nroot"}, "name must be text without control characters"},
+		{"user name invalid UTF-8", "", []string{"user", "create", "--org", "acme", "--email", "c@example.com", "--name", "Ada\xff"}, "name must be text without control characters"},
+		{"user email with a tab", "", []string{"user", "create", "--org", "acme", "--email", "\"c\tx\"@example.com"}, "email must be a plain address"},
+		{"user password with a control character", "correct\x7fhorse battery\n", []string{"user", "create", "--org", "acme", "--email", "c@example.com", "--password-stdin"}, "password must not contain control characters"},
 		{"user unknown org", "", []string{"user", "create", "--org", "nope", "--email", "x@example.com"}, "organization not found"},
 		{"user missing org", "", []string{"user", "create", "--email", "x@example.com"}, "--org is required"},
 		{"user duplicate email", "", []string{"user", "create", "--org", "acme", "--email", "ada@example.com"}, "email already registered"},
@@ -180,6 +187,7 @@ func TestBadInput(t *testing.T) {
 		{"user list unknown org", "", []string{"user", "list", "--org", "nope"}, "organization not found"},
 		{"client unknown org", "", []string{"client", "create", "--org", "nope", "--name", "W", "--redirect-uri", "https://rp.example/cb"}, "organization not found"},
 		{"client empty name", "", []string{"client", "create", "--org", "acme", "--name", "", "--redirect-uri", "https://rp.example/cb"}, "name must not be empty"},
+		{"client name with a control character", "", []string{"client", "create", "--org", "acme", "--name", "W\u0085x", "--redirect-uri", "https://rp.example/cb"}, "name must be text without control characters"},
 		{"client invalid URI", "", []string{"client", "create", "--org", "acme", "--name", "W", "--redirect-uri", "not a uri"}, "redirect URI"},
 		{"client javascript URI", "", []string{"client", "create", "--org", "acme", "--name", "W", "--redirect-uri", "javascript:alert(1)"}, "must use https"},
 		{"client http confidential", "", []string{"client", "create", "--org", "acme", "--name", "W", "--redirect-uri", "http://127.0.0.1:9/cb"}, "only a public (native) client may use http"},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sesameid/sesame/internal/input"
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/secret"
 )
@@ -217,6 +218,9 @@ func (s *Service) Register(ctx context.Context, in NewClient) (Client, secret.Se
 	if utf8.RuneCountInString(c.Name) > 200 {
 		return Client{}, secret.Secret{}, fmt.Errorf("%w: name must be at most 200 characters", ErrInvalid)
 	}
+	if !input.Clean(c.Name) {
+		return Client{}, secret.Secret{}, fmt.Errorf("%w: name must be text without control characters", ErrInvalid)
+	}
 	c.Lifetimes = DefaultLifetimes
 	if in.Lifetimes != nil {
 		c.Lifetimes = *in.Lifetimes
@@ -334,8 +338,10 @@ func (s *Service) List(ctx context.Context, orgID uuid.UUID) ([]Client, error) {
 }
 
 // ByClientID returns the live client with the public identifier clientID, or ErrNotFound.
+// An identifier no client can have (empty, too long, not clean text: PostgreSQL would fail on
+// a NUL byte or invalid UTF-8) is ErrNotFound without a query.
 func (s *Service) ByClientID(ctx context.Context, clientID string) (Client, error) {
-	if clientID == "" || len(clientID) > 64 {
+	if clientID == "" || len(clientID) > 64 || !input.Clean(clientID) {
 		return Client{}, ErrNotFound
 	}
 	return s.store.ClientByClientID(ctx, clientID)

@@ -44,9 +44,11 @@ type Config struct {
 	SigningAlg      string
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
-	PasswordMemory  uint32 // argon2id KiB
-	PasswordTime    uint32 // argon2id passes
-	PasswordThreads uint8  // argon2id lanes
+	PasswordMemory  uint32        // argon2id KiB
+	PasswordTime    uint32        // argon2id passes
+	PasswordThreads uint8         // argon2id lanes
+	PasswordSlots   int           // argon2id computations at once; 0: one per CPU
+	PasswordWait    time.Duration // how long a sign-in waits for a slot before a 503
 }
 
 // Need names what a command requires; Validate reports a missing required setting.
@@ -101,6 +103,8 @@ func Settings() []Setting {
 		{Key: "password_hash_memory", Flag: "password-hash-memory", Default: "19456", Usage: "argon2id memory in KiB (at least 19456 = 19 MiB)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordMemory = uint32(n) }, 19456, 4<<20)},
 		{Key: "password_hash_time", Flag: "password-hash-time", Default: "2", Usage: "argon2id passes (at least 2)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordTime = uint32(n) }, 2, 100)},
 		{Key: "password_hash_threads", Flag: "password-hash-threads", Default: "1", Usage: "argon2id parallelism (at least 1)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordThreads = uint8(n) }, 1, 64)},
+		{Key: "password_hash_slots", Flag: "password-hash-slots", Usage: "argon2id computations at once (default: the number of CPUs); each holds password_hash_memory, so this bounds the memory sign-ins take", parse: uintSetting(func(c *Config, n uint64) { c.PasswordSlots = int(n) }, 1, 1024)},
+		{Key: "password_hash_wait", Flag: "password-hash-wait", Default: "2s", Usage: "how long a sign-in waits for a free argon2id slot before it gets 503 with Retry-After", parse: durationSetting(func(c *Config) *time.Duration { return &c.PasswordWait }, 100*time.Millisecond, 30*time.Second)},
 		{Key: "shutdown_timeout", Flag: "shutdown-timeout", Default: "15s", Usage: "how long in-flight requests may run after SIGINT/SIGTERM", parse: parseShutdownTimeout},
 	}
 }

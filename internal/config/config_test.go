@@ -50,7 +50,8 @@ func TestLoadValid(t *testing.T) {
 	if cfg.Issuer.String() != "https://id.example.com" || cfg.Listen != "127.0.0.1:8080" ||
 		cfg.RedisKeyPrefix != "sesame:" || cfg.LogLevel != slog.LevelInfo || cfg.LogFormat != "text" ||
 		cfg.ShutdownTimeout != 15*time.Second || cfg.DatabaseMaxConn != 10 ||
-		cfg.DatabaseTimeout != 2*time.Second || cfg.RedisTimeout != 2*time.Second || cfg.PurgeInterval != time.Hour {
+		cfg.DatabaseTimeout != 2*time.Second || cfg.RedisTimeout != 2*time.Second || cfg.PurgeInterval != time.Hour ||
+		cfg.PasswordSlots != 0 || cfg.PasswordWait != 2*time.Second {
 		t.Errorf("defaults not applied: %+v", cfg)
 	}
 	if k := cfg.MasterKey.Reveal(); len(k) != 32 || k[31] != 31 {
@@ -125,6 +126,8 @@ func TestValidation(t *testing.T) {
 			"SESAME_DATABASE_TIMEOUT (--database-timeout, from SESAME_DATABASE_TIMEOUT): must be a duration from 100ms to 1m0s",
 			"SESAME_REDIS_TIMEOUT (--redis-timeout, from SESAME_REDIS_TIMEOUT): must be a duration from 100ms to 1m0s"}},
 		{name: "purge interval", env: map[string]string{"SESAME_REFRESH_PURGE_INTERVAL": "1s"}, need: NeedServe, want: []string{"must be a duration from 1m0s to 24h0m0s"}},
+		{name: "hash slots zero", env: map[string]string{"SESAME_PASSWORD_HASH_SLOTS": "0"}, need: NeedServe, want: []string{"SESAME_PASSWORD_HASH_SLOTS (--password-hash-slots, from SESAME_PASSWORD_HASH_SLOTS): must be a whole number from 1 to 1024"}},
+		{name: "hash wait too long", env: map[string]string{"SESAME_PASSWORD_HASH_WAIT": "1m"}, need: NeedServe, want: []string{"SESAME_PASSWORD_HASH_WAIT (--password-hash-wait, from SESAME_PASSWORD_HASH_WAIT): must be a duration from 100ms to 30s"}},
 		{name: "config file missing", env: map[string]string{"SESAME_CONFIG": "/nonexistent/sesame.yaml"}, need: NeedServe, want: []string{"SESAME_CONFIG (--config): cannot read /nonexistent/sesame.yaml"}},
 		{name: "config file missing, issuer too", env: map[string]string{"SESAME_CONFIG": "/nonexistent/sesame.yaml", "SESAME_ISSUER": ""}, need: NeedServe, want: []string{"SESAME_CONFIG (--config): cannot read /nonexistent/sesame.yaml"}},
 		{name: "TLS certificate without key", env: map[string]string{"SESAME_TLS_CERT_FILE": "/etc/sesame/cert.pem"}, need: NeedServe, want: []string{"SESAME_TLS_CERT_FILE and SESAME_TLS_KEY_FILE (--tls-cert-file, --tls-key-file): give both or neither"}},
@@ -200,5 +203,17 @@ func TestREADMEListsEverySetting(t *testing.T) {
 		if !strings.Contains(string(b), row) {
 			t.Errorf("README.md has no configuration row starting %q", row)
 		}
+	}
+}
+
+func TestPasswordHashLimits(t *testing.T) {
+	env := validEnv()
+	env["SESAME_PASSWORD_HASH_SLOTS"], env["SESAME_PASSWORD_HASH_WAIT"] = "3", "500ms"
+	cfg, err := load(t, nil, env, NeedServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PasswordSlots != 3 || cfg.PasswordWait != 500*time.Millisecond {
+		t.Errorf("PasswordSlots, PasswordWait = %d, %s; want 3, 500ms", cfg.PasswordSlots, cfg.PasswordWait)
 	}
 }

@@ -80,6 +80,15 @@ func createClient(t testing.TB, vars map[string]string, args ...string) register
 // start seeds a database and runs sesame serve until the test ends.
 func start(t testing.TB, extra map[string]string) *env {
 	t.Helper()
+	e := seed(t, extra)
+	e.serve(t)
+	return e
+}
+
+// seed creates a database and a Redis prefix, and in them the organization acme, the user
+// and the clients of env; the server is not started.
+func seed(t testing.TB, extra map[string]string) *env {
+	t.Helper()
 	redisURL, prefix := testenv.Redis(t)
 	port, err := localsvc.FreePort()
 	if err != nil {
@@ -105,7 +114,6 @@ func start(t testing.TB, extra map[string]string) *env {
 	e.service = createClient(t, e.cliEnv, "--name", "Service", "--grant-type", "client_credentials")
 	e.opaque = createClient(t, e.cliEnv, "--name", "Opaque", "--redirect-uri", "https://rp3.example/cb", "--access-token-format", "opaque")
 	e.api = createClient(t, e.cliEnv, "--name", "API", "--grant-type", "client_credentials", "--introspect")
-	e.serve(t)
 	return e
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -146,7 +147,10 @@ func TestPasswordUpgradeAndSessionRotation(t *testing.T) {
 	e := start(t, nil)
 	ctx := context.Background()
 	pool := testenv.PoolOn(t, e.cliEnv["SESAME_DATABASE_URL"], 2)
-	weak := account.Hash(userPassword, account.Params{Memory: 4096, Time: 1, Threads: 1})
+	weak, err := account.NewHasher(account.Params{Memory: 4096, Time: 1, Threads: 1}, 1, time.Minute).Hash(ctx, userPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := pool.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE email = $2`, weak, userEmail); err != nil {
 		t.Fatal(err)
 	}

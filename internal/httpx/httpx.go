@@ -92,6 +92,19 @@ func HSTS(next http.Handler) http.Handler {
 // under 1 KiB.
 const MaxBody = 64 << 10
 
+// MaxFormBody bounds the body of a form of Sesame's own pages (login, logout confirmation),
+// which the browser fills from fields Sesame rendered: well under 1 KiB in use.
+const MaxFormBody = 16 << 10
+
+// LimitBody caps the request body of h at n bytes (below the middleware's MaxBody): reading
+// past n fails, and the handler answers the unreadable form with 400.
+func LimitBody(n int64, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Middleware wraps next with, outermost first: a request ID (X-Request-ID response
 // header; a client's own ID is not trusted), a per-request logger, an access log line
 // (path only: query strings carry codes and tokens), panic recovery (500, no stack trace

@@ -112,6 +112,25 @@ func (s *Service) Transaction(ctx context.Context, id, bindingCookie string) (Tr
 	return t, nil
 }
 
+// Attempt counts one submission of step's form for transaction id, atomically, before the
+// step's work runs (a password costs an argon2id verification, so concurrent submissions
+// are counted, not raced): the transaction must be bound to bindingCookie and step must be
+// what Next names; once MaxAttempts were counted, every further one is ErrTooManyAttempts.
+func (s *Service) Attempt(ctx context.Context, id, bindingCookie string, step Step) (Transaction, error) {
+	return s.tx.UpdateTransaction(ctx, id, func(t Transaction) (Transaction, error) {
+		switch {
+		case !t.BoundTo(bindingCookie):
+			return t, ErrOtherBrowser
+		case s.Next(t) != step:
+			return t, ErrOutOfOrder
+		case t.Spent():
+			return t, ErrTooManyAttempts
+		}
+		t.Attempts++
+		return t, nil
+	})
+}
+
 // Identity is who a step found the user to be.
 type Identity struct {
 	UserID, OrgID string

@@ -17,8 +17,14 @@ import (
 	"github.com/sesameid/sesame/internal/secret"
 )
 
-// TransactionLifetime bounds a pending login (the user's time to sign in).
-const TransactionLifetime = 30 * time.Minute
+// TransactionLifetime bounds a pending login (the user's time to sign in): anyone may start
+// one, and each holds a few KiB of Redis until it expires.
+const TransactionLifetime = 10 * time.Minute
+
+// MaxAttempts bounds the submissions of a transaction's step forms (each password costs an
+// argon2id verification): after ten, the transaction is dead and the user starts again at
+// the application.
+const MaxAttempts = 10
 
 // Step names one step of the login pipeline.
 type Step string
@@ -77,6 +83,7 @@ type Transaction struct {
 	OrgID    string
 	Passed   []Step
 	AuthTime time.Time // when the first step that identified the user passed
+	Attempts int       // step form submissions counted by Service.Attempt
 }
 
 // Errors callers branch on.
@@ -95,6 +102,8 @@ var (
 	// ErrOtherOrg: the user belongs to an organization the client does not accept
 	// (client.Audience).
 	ErrOtherOrg = kind.New(kind.Forbidden, "this account cannot sign in to the application")
+	// ErrTooManyAttempts: the transaction's step forms were submitted MaxAttempts times.
+	ErrTooManyAttempts = kind.New(kind.Forbidden, "too many attempts in one login transaction")
 )
 
 // accepts reports whether the transaction's client accepts a user of organization org
@@ -103,6 +112,10 @@ func (t Transaction) accepts(org string) bool {
 	id, err := uuid.Parse(org)
 	return err == nil && t.Client.Accepts(id)
 }
+
+// Spent reports whether the transaction used all its attempts: no step form is accepted
+// any more, and a step not passed yet never will be.
+func (t Transaction) Spent() bool { return t.Attempts >= MaxAttempts }
 
 // Has reports whether step s has passed.
 func (t Transaction) Has(s Step) bool { return slices.Contains(t.Passed, s) }

@@ -2,6 +2,7 @@ package oidcop
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -14,21 +15,27 @@ import (
 
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/input"
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/secret"
 	"github.com/sesameid/sesame/internal/token"
 )
 
-// errUnreadable: the authorization request could not be parsed, or is too large.
+// errUnreadable: the authorization request could not be parsed, is too large, or holds a
+// parameter that is not clean text.
 var errUnreadable = kind.New(kind.Invalid, "authorization request unreadable")
 
 // Bounds on what an authorization request may make Sesame store (the transaction lives in
-// Redis for 30 minutes, and anyone may start one).
+// Redis for login.TransactionLifetime, and anyone may start one). maxStoredRequest bounds
+// the whole request as JSON, the form it is stored in, escaping included: within the
+// bounds of its parts only a long registered redirect URI or values full of characters JSON
+// escapes (<, >, &: six bytes each) come near it.
 const (
-	maxState     = 2048
-	maxNonce     = 512
-	maxLoginHint = 320
+	maxState         = 2048
+	maxNonce         = 512
+	maxLoginHint     = 320
+	maxStoredRequest = 8 << 10
 )
 
 // challengeRE is an S256 code_challenge: base64url of 32 bytes (RFC 7636 §4.2).
@@ -54,8 +61,10 @@ func known(in []string, keep func(string) bool) []string {
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	req, err := op.ParseAuthorizeRequest(r, p.op.Decoder())
-	if err != nil || len(req.State) > maxState {
-		return errUnreadable // an oversized state is not sent back to the client either
+	// A parameter with a NUL byte, a control character or invalid UTF-8 is never stored,
+	// looked up or sent back to the client, nor is an oversized state.
+	if err != nil || len(req.State) > maxState || !input.CleanForm(r.Form) {
+		return errUnreadable
 	}
 	c, err := p.d.Clients.ByClientID(ctx, req.ClientID)
 	if err != nil {
@@ -109,6 +118,9 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) error {
 		ResponseMode: string(req.ResponseMode), CodeChallenge: req.CodeChallenge,
 		CodeChallengeMethod: string(req.CodeChallengeMethod), Prompt: prompts, MaxAge: maxAge,
 		LoginHint: req.LoginHint, HintSubject: hintSub,
+	}
+	if b, err := json.Marshal(lr); err != nil || len(b) > maxStoredRequest {
+		return fail(oidc.ErrInvalidRequest().WithDescription("the authorization request is too large"))
 	}
 	tx, err := p.d.Logins.Begin(lr, login.Client{Name: c.Name, Lifetimes: c.Lifetimes, Audience: c.Audience}, p.binding(w, r))
 	if err != nil {

@@ -61,7 +61,7 @@ func startProvider(t *testing.T) *provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := account.NewService(pg, account.DefaultParams, now).Create(ctx, account.NewUser{OrgID: o.ID, Email: testserver.Email, Name: "Ada",
+	u, err := account.NewService(pg, account.NewHasher(account.DefaultParams, 1, time.Minute), now).Create(ctx, account.NewUser{OrgID: o.ID, Email: testserver.Email, Name: "Ada",
 		Password: secret.New(testserver.Password)})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func startProvider(t *testing.T) *provider {
 	}
 	prov, err := oidcop.New(oidcop.Config{Issuer: issuer, CryptoKey: [32]byte{1, 2, 3}, LoginPath: "/login", EndSessionPath: "/end_session"},
 		oidcop.Deps{
-			Clients: p.clients, Users: account.NewAuthenticator(pg, account.DefaultParams, now), Logins: p.logins,
+			Clients: p.clients, Users: account.NewAuthenticator(pg, account.NewHasher(account.DefaultParams, 1, time.Minute), now), Logins: p.logins,
 			Codes: rs, Access: rs, Refresh: token.NewRefresh(pg, now), Keys: keys, Pages: httpx.NewPages(tmpl, false), Now: now,
 		})
 	if err != nil {

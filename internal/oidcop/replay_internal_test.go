@@ -27,7 +27,7 @@ func TestReplayBetweenTakeAndIssue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := account.NewService(pg, account.DefaultParams, time.Now).Create(ctx, account.NewUser{OrgID: o.ID, Email: "ada@example.com"})
+	u, err := account.NewService(pg, account.NewHasher(account.DefaultParams, 1, time.Minute), time.Now).Create(ctx, account.NewUser{OrgID: o.ID, Email: "ada@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sesameid/sesame/internal/input"
 	"github.com/sesameid/sesame/internal/kind"
 )
 
@@ -59,6 +60,8 @@ func (s *Service) Create(ctx context.Context, name, slug string) (Organization, 
 		return Organization{}, fmt.Errorf("%w: name must not be empty", ErrInvalid)
 	case utf8.RuneCountInString(name) > 200:
 		return Organization{}, fmt.Errorf("%w: name must be at most 200 characters", ErrInvalid)
+	case !input.Clean(name):
+		return Organization{}, fmt.Errorf("%w: name must be text without control characters", ErrInvalid)
 	case !slugRE.MatchString(slug):
 		return Organization{}, fmt.Errorf("%w: slug must be 1-63 lower-case letters, digits or inner hyphens", ErrInvalid)
 	}

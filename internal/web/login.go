@@ -34,6 +34,9 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch h.Logins.Next(tx) {
 	case login.StepPassword:
+		if tx.Spent() {
+			return login.ErrTooManyAttempts
+		}
 		msg := ""
 		if tx.OtherOrgSession {
 			msg = otherOrgMessage(tx)
@@ -58,14 +61,17 @@ func otherOrgMessage(tx login.Transaction) string {
 }
 
 // loginSubmit is the password step. Unknown email and wrong password get the same page,
-// status and message, and the same work (a dummy argon2id verification).
+// status and message, and the same work (a dummy argon2id verification). Each submission
+// counts against the transaction's MaxAttempts before the password is hashed.
 func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errUnreadableForm
 	}
 	ctx, id, binding := r.Context(), r.PostForm.Get("id"), h.Pages.Cookie(r, httpx.BindingCookie)
-	// Checked before the password, so argon2id never runs for a request that would be
-	// refused; Pass checks binding and order again inside its atomic update.
+	// Binding and form token are checked before the attempt is counted (nobody else can
+	// spend the user's attempts), the attempt before the password (argon2id never runs for a
+	// request that would be refused); Pass checks binding and order again inside its atomic
+	// update.
 	tx, err := h.Logins.Transaction(ctx, id, binding)
 	if err != nil {
 		return err
@@ -73,13 +79,17 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := tx.CheckCSRF(r.PostForm.Get("csrf")); err != nil {
 		return err
 	}
-	if h.Logins.Next(tx) != login.StepPassword {
-		return login.ErrOutOfOrder
+	if tx, err = h.Logins.Attempt(ctx, id, binding, login.StepPassword); err != nil {
+		return err
 	}
 	email := strings.TrimSpace(r.PostForm.Get("email"))
 	u, err := h.Authenticator.Authenticate(ctx, email, secret.New(r.PostForm.Get("password")))
 	if errors.Is(err, account.ErrBadCredentials) {
-		httpx.Logger(ctx).Info("login failed", "email", email)
+		// The address only when it is one: a password typed into the email field stays out.
+		httpx.Logger(ctx).Info("login failed", "email", account.LogIdentifier(email), "attempts", tx.Attempts)
+		if tx.Spent() {
+			return login.ErrTooManyAttempts
+		}
 		return h.renderLogin(w, tx, email, "Invalid email or password")
 	}
 	if err != nil {

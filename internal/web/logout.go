@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/input"
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/secret"
 )
@@ -20,7 +21,7 @@ type logoutPage struct{ ClientName, CSRF string }
 // session ends and the user is sent there with state. Otherwise Sesame never redirects:
 // it asks the user to confirm on its own page.
 func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
+	if err := r.ParseForm(); err != nil || !input.CleanForm(r.Form) {
 		return errUnreadableForm
 	}
 	ctx := r.Context()

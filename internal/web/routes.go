@@ -7,6 +7,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
@@ -27,6 +28,7 @@ const (
 type Logins interface {
 	Transaction(ctx context.Context, id, bindingCookie string) (login.Transaction, error)
 	Next(t login.Transaction) login.Step
+	Attempt(ctx context.Context, id, bindingCookie string, step login.Step) (login.Transaction, error)
 	Pass(ctx context.Context, id, bindingCookie string, step login.Step, who *login.Identity) (login.Transaction, error)
 	StartSession(ctx context.Context, t login.Transaction, replaced string) (login.Session, error)
 	Session(ctx context.Context, id string) (login.Session, error)
@@ -65,18 +67,26 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(page(func(http.ResponseWriter, *http.Request) error { return errCrossOrigin }))
 	mux.Handle("GET "+PathLogin, page(h.loginPage))
-	mux.Handle("POST "+PathLogin, cop.Handler(page(h.loginSubmit)))
+	// Sesame's own forms are small; the logout endpoint, a protocol endpoint that may carry
+	// an id_token_hint, keeps the middleware's MaxBody.
+	mux.Handle("POST "+PathLogin, httpx.LimitBody(httpx.MaxFormBody, cop.Handler(page(h.loginSubmit))))
 	mux.Handle("GET "+PathEndSession, page(h.endSession))
 	mux.Handle("POST "+PathEndSession, page(h.endSession))
-	mux.Handle("POST "+PathEndSessionConfirm, cop.Handler(page(h.endSessionConfirm)))
+	mux.Handle("POST "+PathEndSessionConfirm, httpx.LimitBody(httpx.MaxFormBody, cop.Handler(page(h.endSessionConfirm))))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 }
 
+// staticFiles serves the embedded assets, files only: a directory (/static/ itself, or any
+// path ending in /, where the file server sends a directory) is 404, never a listing.
 func staticFiles() http.Handler {
-	fs := http.FileServerFS(templates.Static())
+	files := http.FileServerFS(templates.Static())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		fs.ServeHTTP(w, r)
+		files.ServeHTTP(w, r)
 	})
 }

@@ -22,14 +22,14 @@ func authenticator(t testing.TB) *account.Authenticator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users := account.NewService(st, account.DefaultParams, time.Now)
+	users := account.NewService(st, account.NewHasher(account.DefaultParams, 1, time.Minute), time.Now)
 	if _, err := users.Create(ctx, account.NewUser{OrgID: o.ID, Email: "ada@example.com", Password: secret.New("correct horse battery")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := users.Create(ctx, account.NewUser{OrgID: o.ID, Email: "pending@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	return account.NewAuthenticator(st, account.DefaultParams, time.Now)
+	return account.NewAuthenticator(st, account.NewHasher(account.DefaultParams, 1, time.Minute), time.Now)
 }
 
 func TestAuthenticate(t *testing.T) {

@@ -54,7 +54,7 @@ func newRefreshEnv(t *testing.T) *refreshEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := account.NewService(st, account.DefaultParams, time.Now).Create(ctx, account.NewUser{OrgID: o.ID, Email: "ada@example.com"})
+	u, err := account.NewService(st, account.NewHasher(account.DefaultParams, 1, time.Minute), time.Now).Create(ctx, account.NewUser{OrgID: o.ID, Email: "ada@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

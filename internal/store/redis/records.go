@@ -40,6 +40,7 @@ type txRecord struct {
 	OrgID               string      `json:"org_id,omitempty"`
 	Passed              []string    `json:"passed,omitempty"`
 	AuthTime            time.Time   `json:"auth_time,omitzero"`
+	Attempts            int         `json:"attempts,omitempty"`
 }
 
 type lifetimes struct {
@@ -85,7 +86,7 @@ func transactionRecord(t login.Transaction) txRecord {
 		ClientOrg: t.Client.OrgID, AllowedOrgs: t.Client.AllowedOrgs, AnyOrg: t.Client.AnyOrg,
 		OtherOrgSession: t.OtherOrgSession,
 		CSRF:            t.CSRF, BindingHash: t.BindingHash, CreatedAt: t.CreatedAt,
-		UserID: t.UserID, OrgID: t.OrgID, Passed: steps(t.Passed), AuthTime: t.AuthTime,
+		UserID: t.UserID, OrgID: t.OrgID, Passed: steps(t.Passed), AuthTime: t.AuthTime, Attempts: t.Attempts,
 	}
 }
 
@@ -100,7 +101,7 @@ func (r txRecord) domain(id string) login.Transaction {
 		Client: login.Client{Name: r.ClientName, Lifetimes: r.Lifetimes.domain(),
 			Audience: client.Audience{OrgID: r.ClientOrg, AllowedOrgs: r.AllowedOrgs, AnyOrg: r.AnyOrg}},
 		CSRF: r.CSRF, BindingHash: r.BindingHash, CreatedAt: r.CreatedAt, OtherOrgSession: r.OtherOrgSession,
-		UserID: r.UserID, OrgID: r.OrgID, Passed: loginSteps(r.Passed), AuthTime: r.AuthTime,
+		UserID: r.UserID, OrgID: r.OrgID, Passed: loginSteps(r.Passed), AuthTime: r.AuthTime, Attempts: r.Attempts,
 	}
 }
 
