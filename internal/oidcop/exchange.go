@@ -128,7 +128,7 @@ func (p *Provider) refreshGrant(ctx context.Context, r *http.Request, c client.C
 	if value == "" || len(value) > maxRefreshToken {
 		return minted{}, refuse("invalid_request", "refresh_token is missing or malformed")
 	}
-	t, err := p.d.Refresh.Lookup(ctx, value)
+	t, err := p.d.Refresh.Lookup(ctx, value, c.ClientID)
 	switch {
 	case errors.Is(err, token.ErrReused):
 		// Presented again after rotation or revocation: theft is assumed; the family is
@@ -142,11 +142,9 @@ func (p *Provider) refreshGrant(ctx context.Context, r *http.Request, c client.C
 		return minted{}, invalidGrant("the refresh token is invalid, expired or already used")
 	case err != nil:
 		return minted{}, err
-	case t.ClientID != c.ClientID:
-		return minted{}, invalidGrant("the refresh token is invalid, expired or already used")
 	}
 	scopes := t.Scopes
-	if r.PostForm.Has("scope") {
+	if r.PostForm.Get("scope") != "" { // omitted or empty: as originally granted (RFC 6749 §6)
 		if scopes, err = scopeParam(r); err != nil {
 			return minted{}, err
 		}

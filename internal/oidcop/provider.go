@@ -67,7 +67,7 @@ type AccessTokens interface {
 
 // Refresh issues, rotates and revokes refresh-token families (token.Refresh).
 type Refresh interface {
-	Lookup(ctx context.Context, value string) (token.RefreshToken, error)
+	Lookup(ctx context.Context, value, clientID string) (token.RefreshToken, error)
 	Inspect(ctx context.Context, value string) (token.RefreshToken, error)
 	Find(ctx context.Context, value string) (token.RefreshToken, error)
 	Start(ctx context.Context, a token.Authorization) (secret.Secret, token.RefreshToken, error)

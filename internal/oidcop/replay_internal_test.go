@@ -65,7 +65,7 @@ func TestReplayBetweenTakeAndIssue(t *testing.T) {
 	if err := p.save(ctx, minted{record: at}); err != nil {
 		t.Fatalf("save after the replay = %v", err)
 	}
-	if _, err := refresh.Lookup(ctx, rt.Reveal()); err == nil {
+	if _, err := refresh.Lookup(ctx, rt.Reveal(), c.ClientID); err == nil {
 		t.Error("the refresh token issued before the replay is usable")
 	}
 	if _, err := rs.AccessToken(ctx, at.ID); !errors.Is(err, token.ErrNotFound) {

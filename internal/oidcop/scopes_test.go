@@ -83,6 +83,8 @@ func TestCodeFlowScopes(t *testing.T) {
 	// Refused, not consumed: the same token narrows the grant.
 	tok = checkScope(t, h, app.Client, refreshAs(t, h, app.Client, rt, scope("openid read offline_access")), "openid read offline_access")
 	tok = checkScope(t, h, app.Client, refreshAs(t, h, app.Client, str(tok, "refresh_token"), nil), "openid read offline_access")
+	// An empty scope parameter is the parameter omitted, not a request for nothing.
+	tok = checkScope(t, h, app.Client, refreshAs(t, h, app.Client, str(tok, "refresh_token"), scope("")), "openid read offline_access")
 	oauthError(t, refreshAs(t, h, app.Client, str(tok, "refresh_token"), scope("openid email offline_access")), http.StatusBadRequest, "invalid_scope")
 	checkScope(t, h, app.Client, refreshAs(t, h, app.Client, str(tok, "refresh_token"), scope("openid offline_access")), "openid offline_access")
 }

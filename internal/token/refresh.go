@@ -36,12 +36,17 @@ func NewRefresh(store RefreshStore, now func() time.Time) *Refresh {
 }
 
 // Lookup returns the usable refresh token whose value was presented (the model: Dex's
-// LookupRefreshToken). A rotated or revoked token presented again revokes its whole family
-// and returns ErrReused with the token, so the caller can revoke what else the grant holds.
-func (r *Refresh) Lookup(ctx context.Context, value string) (RefreshToken, error) {
+// LookupRefreshToken), for the client clientID it was issued to. A rotated or revoked token
+// presented again by its client revokes its whole family and returns ErrReused with the
+// token, so the caller can revoke what else the grant holds. Another client's token is
+// ErrNotFound and changes nothing: one client cannot end another's grant.
+func (r *Refresh) Lookup(ctx context.Context, value, clientID string) (RefreshToken, error) {
 	t, err := r.store.RefreshToken(ctx, secret.Digest(value))
 	if err != nil {
 		return RefreshToken{}, err
+	}
+	if t.ClientID != clientID {
+		return RefreshToken{}, ErrNotFound
 	}
 	now := r.now()
 	if err := t.Check(now); err != nil {

@@ -90,7 +90,7 @@ func (e *refreshEnv) start(t *testing.T, a token.Authorization) (string, token.R
 func (e *refreshEnv) rotate(t *testing.T, value string) (string, token.RefreshToken) {
 	t.Helper()
 	ctx := context.Background()
-	cur, err := e.refresh.Lookup(ctx, value)
+	cur, err := e.refresh.Lookup(ctx, value, e.auth.ClientID)
 	if err != nil {
 		t.Fatalf("Lookup before Rotate: %v", err)
 	}
@@ -104,7 +104,7 @@ func (e *refreshEnv) rotate(t *testing.T, value string) (string, token.RefreshTo
 // wantLookup checks what Lookup(value) answers: the token want when wantErr is nil.
 func (e *refreshEnv) wantLookup(t *testing.T, what, value string, want token.RefreshToken, wantErr error) {
 	t.Helper()
-	got, err := e.refresh.Lookup(context.Background(), value)
+	got, err := e.refresh.Lookup(context.Background(), value, e.auth.ClientID)
 	if !errors.Is(err, wantErr) || (wantErr == nil) != (err == nil) {
 		t.Errorf("Lookup(%s) = %v, want %v", what, err, wantErr)
 		return
@@ -147,13 +147,13 @@ func TestRefreshLookupUnknown(t *testing.T) {
 	e, ctx := newRefreshEnv(t), t.Context()
 	e.start(t, e.auth)
 	unknown := secret.Token().Reveal()
-	if _, err := e.refresh.Lookup(ctx, unknown); !errors.Is(err, token.ErrNotFound) {
+	if _, err := e.refresh.Lookup(ctx, unknown, e.auth.ClientID); !errors.Is(err, token.ErrNotFound) {
 		t.Errorf("Lookup(unknown) = %v, want ErrNotFound", err)
 	}
 	if _, err := e.refresh.Inspect(ctx, unknown); !errors.Is(err, token.ErrNotFound) {
 		t.Errorf("Inspect(unknown) = %v, want ErrNotFound", err)
 	}
-	if _, err := e.refresh.Lookup(ctx, ""); !errors.Is(err, token.ErrNotFound) {
+	if _, err := e.refresh.Lookup(ctx, "", e.auth.ClientID); !errors.Is(err, token.ErrNotFound) {
 		t.Errorf("Lookup(\"\") = %v, want ErrNotFound", err)
 	}
 }
@@ -180,11 +180,27 @@ func TestRefreshReuseRevokesFamily(t *testing.T) {
 	e.wantLookup(t, "another family of the grant", otherValue, otherRT, nil)
 }
 
+// Another client presenting a rotated token learns nothing and revokes nothing: reuse is a
+// theft signal only from the client the token was issued to, or one client could end
+// another's grant.
+func TestRefreshReuseByAnotherClient(t *testing.T) {
+	e, ctx := newRefreshEnv(t), t.Context()
+	v1, _ := e.start(t, e.auth)
+	v2, t2 := e.rotate(t, v1)
+	if _, err := e.refresh.Lookup(ctx, v1, "another-client"); !errors.Is(err, token.ErrNotFound) {
+		t.Errorf("Lookup(rotated, another client) = %v, want ErrNotFound", err)
+	}
+	if _, err := e.refresh.Lookup(ctx, v2, "another-client"); !errors.Is(err, token.ErrNotFound) {
+		t.Errorf("Lookup(live, another client) = %v, want ErrNotFound", err)
+	}
+	e.wantLookup(t, "the owner's successor after another client presented the rotated token", v2, t2, nil)
+}
+
 // A stale token rotated again (a client retrying with what it held) is reuse too.
 func TestRefreshRotateTwice(t *testing.T) {
 	e, ctx := newRefreshEnv(t), t.Context()
 	v1, _ := e.start(t, e.auth)
-	cur, err := e.refresh.Lookup(ctx, v1)
+	cur, err := e.refresh.Lookup(ctx, v1, e.auth.ClientID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +290,7 @@ func TestRefreshFamilyAbsolute(t *testing.T) {
 	if !t3.ExpiresAt.Equal(family) || !t3.FamilyExpiresAt.Equal(family) {
 		t.Errorf("successor near the family's end expires at %v (family %v), want both %v", t3.ExpiresAt, t3.FamilyExpiresAt, family)
 	}
-	if got, err := e.refresh.Lookup(context.Background(), v3); err != nil || !got.ExpiresAt.Equal(family) {
+	if got, err := e.refresh.Lookup(context.Background(), v3, e.auth.ClientID); err != nil || !got.ExpiresAt.Equal(family) {
 		t.Errorf("stored successor: expires %v, %v; want %v", got.ExpiresAt, err, family)
 	}
 	e.clock.Set(family)
@@ -305,7 +321,7 @@ func TestRefreshRotateConcurrent(t *testing.T) {
 	defer cancel()
 	v1, _ := e.start(t, e.auth)
 	otherValue, otherRT := e.start(t, e.auth)
-	cur, err := e.refresh.Lookup(ctx, v1)
+	cur, err := e.refresh.Lookup(ctx, v1, e.auth.ClientID)
 	if err != nil {
 		t.Fatal(err)
 	}
