@@ -3,11 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 )
@@ -199,7 +202,8 @@ func TestOrganizationBoundary(t *testing.T) {
 		if m := e.introspect(t, tok.AccessToken); m["active"] != true || m["org_id"] != e.acmeID {
 			t.Fatalf("acme's resource server on acme's token: %v", m)
 		}
-		for name, c := range map[string]registered{"globex resource server (--introspect)": e.gapi, "globex client": e.gapp} {
+		for name, c := range map[string]registered{"globex resource server (--introspect)": e.gapi, "globex client": e.gapp,
+			"acme client without --introspect": e.web2} {
 			for kind, v := range map[string]string{"access": tok.AccessToken, "refresh": tok.RefreshToken} {
 				code, m := e.introspectAs(t, c, url.Values{"token": {v}}, true)
 				if code != http.StatusOK || m["active"] != false || len(m) != 1 {
@@ -249,8 +253,8 @@ func TestGrantedScopes(t *testing.T) {
 			if status != tt.status || got != tt.want {
 				t.Errorf("scope=%q: %d %v, want %d %q", tt.scope, status, body, tt.status, tt.want)
 			}
-			if status == http.StatusOK {
-				if m := e.introspect(t, body["access_token"].(string)); m["scope"] != tt.want {
+			if at, _ := body["access_token"].(string); status == http.StatusOK && tt.status == http.StatusOK {
+				if m := e.introspect(t, at); m["scope"] != tt.want {
 					t.Errorf("introspected scope = %v, want %q", m["scope"], tt.want)
 				}
 			}
@@ -287,8 +291,75 @@ func TestGrantedScopes(t *testing.T) {
 		if status != http.StatusOK || body["scope"] != "openid offline_access" {
 			t.Errorf("refresh without scope after a narrowing: %d %v, want the narrowed scope", status, body)
 		}
-		if code, ui := e.userinfo(t, body["access_token"].(string)); code != http.StatusOK || ui["email"] != nil {
+		at, _ := body["access_token"].(string)
+		if code, ui := e.userinfo(t, at); code != http.StatusOK || ui["email"] != nil {
 			t.Errorf("userinfo after narrowing away email: %d %v", code, ui)
 		}
 	})
+}
+
+// In a real browser: a globex user signing in to an acme application reads "This account
+// cannot sign in to <application>" on the login page and signs in there with an acme
+// account, which reaches the application.
+func TestBrowserOtherOrganization(t *testing.T) {
+	chromium(t) // fail (or skip) before starting anything
+	e := startTenants(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := createClient(t, e.cliEnv, "--name", "Browser app", "--public", "--redirect-uri", "http://127.0.0.1/cb")
+	cfg := e.oauth(app, fmt.Sprintf("http://127.0.0.1:%d/cb", ln.Addr().(*net.TCPAddr).Port), oidc.ScopeOpenID)
+	codes := make(chan url.Values, 1)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case codes <- r.URL.Query():
+		default:
+		}
+		fmt.Fprint(w, "<!doctype html><title>RP</title><p id=who>callback</p>")
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	verifier, challenge := pkce()
+	ctx := browse(t)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(e.authorizeURL(cfg, "browser-state", "browser-nonce", challenge)),
+		chromedp.WaitVisible(`#email`),
+		chromedp.SendKeys(`#email`, globexEmail),
+		chromedp.SendKeys(`#password`, globexPassword),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`p.error`),
+	)
+	var alert string
+	if err == nil {
+		alert, err = chromedp.Run(ctx, chromedp.Text(`p.error`))
+	}
+	if err != nil {
+		t.Fatalf("browser, globex user: %v", err)
+	}
+	if want := "This account cannot sign in to Browser app"; !strings.Contains(alert, want) {
+		t.Errorf("login page says %q, want %q", alert, want)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(`#email`, userEmail),
+		chromedp.SendKeys(`#password`, userPassword),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`#who`),
+	)
+	if err != nil {
+		t.Fatalf("browser, acme user after the refusal: %v", err)
+	}
+	q := <-codes
+	if q.Get("state") != "browser-state" || q.Get("code") == "" {
+		t.Fatalf("callback %v", q)
+	}
+	tok, err := cfg.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := e.provider.Verifier(&oidc.Config{ClientID: app.ID}).Verify(context.Background(), tok.Extra("id_token").(string))
+	if err != nil || idt.Subject != e.userID {
+		t.Errorf("ID token after the refusal: %v, sub %v; want the acme user %s", err, idt, e.userID)
+	}
 }
