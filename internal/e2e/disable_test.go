@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -63,21 +62,7 @@ func TestDisabledUser(t *testing.T) {
 	dead := func(when string) {
 		t.Helper()
 		for name, tok := range held {
-			if m := e.introspect(t, tok.AccessToken); m["active"] != false {
-				t.Errorf("%s, %s: access token introspects %v, want inactive", when, name, m)
-			}
-			if _, m := e.introspectAs(t, owners[name], url.Values{"token": {tok.RefreshToken}}, true); m["active"] != false {
-				t.Errorf("%s, %s: refresh token introspects %v for its client, want inactive", when, name, m)
-			}
-			req, _ := http.NewRequest(http.MethodGet, e.issuer+"/userinfo", nil)
-			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-			code, _, h := doJSON(t, req)
-			if code != http.StatusUnauthorized || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
-				t.Errorf("%s, %s: userinfo %d WWW-Authenticate=%q, want 401 invalid_token", when, name, code, h.Get("WWW-Authenticate"))
-			}
-			if _, err := clients[name].TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); !isOAuthError(err, "invalid_grant") {
-				t.Errorf("%s, %s: refresh %v, want invalid_grant", when, name, err)
-			}
+			e.wantDead(t, when+", "+name, owners[name], clients[name], tok.RefreshToken, tok.AccessToken)
 		}
 		for name, br := range map[string]*browser{"browser 1": b, "browser 2": other} {
 			p := br.get(e.authorizeURL(web, "s", "n", challenge))

@@ -199,21 +199,7 @@ func TestConcurrentRedemption(t *testing.T) {
 	if winner.RefreshToken == "" || winner.RefreshToken == tok.RefreshToken || winner.AccessToken == tok.AccessToken {
 		t.Fatalf("the winning refresh returned no new tokens: %+v", winner)
 	}
-	// Checked before presenting the refresh token, which as reuse would revoke them itself.
-	for name, at := range map[string]string{"the winner's": winner.AccessToken, "the first": tok.AccessToken} {
-		if m := e.introspect(t, at); m["active"] != false {
-			t.Errorf("%s access token after the race: %v, want inactive (grant revoked on reuse)", name, m)
-		}
-		if code, _ := e.userinfo(t, at); code != http.StatusUnauthorized {
-			t.Errorf("%s access token after the race: userinfo %d, want 401", name, code)
-		}
-	}
-	if _, m := e.introspectAs(t, e.web, url.Values{"token": {winner.RefreshToken}}, true); m["active"] != false {
-		t.Errorf("the winner's refresh token after the race introspects %v, want inactive (family revoked)", m)
-	}
-	if _, err := web.TokenSource(ctx, &oauth2.Token{RefreshToken: winner.RefreshToken}).Token(); !isOAuthError(err, "invalid_grant") {
-		t.Errorf("the winner's refresh token after the race: %v, want invalid_grant", err)
-	}
+	e.wantDead(t, "the grant after the race", e.web, web, winner.RefreshToken, winner.AccessToken, tok.AccessToken)
 }
 
 // onlyWinner returns the one non-nil token of won, failing the test unless there is
