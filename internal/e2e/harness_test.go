@@ -333,3 +333,31 @@ func (e *env) userinfo(t testing.TB, access string) (int, map[string]any) {
 
 // pkce is testserver.PKCE: a fresh verifier and its S256 challenge.
 var pkce = testserver.PKCE
+
+// wantDead checks that a grant's tokens are revoked: each access token (introspection by
+// the resource server inactive, userinfo 401 invalid_token), then the refresh token
+// (inactive for its client c, then invalid_grant at cfg's token endpoint). The access
+// tokens come first: presenting a revoked refresh token would revoke them by itself.
+func (e *env) wantDead(t *testing.T, what string, c registered, cfg *oauth2.Config, refresh string, access ...string) {
+	t.Helper()
+	for i, at := range access {
+		if m := e.introspect(t, at); m["active"] != false {
+			t.Errorf("%s: access token %d introspects %v, want inactive", what, i, m)
+		}
+		req, _ := http.NewRequest(http.MethodGet, e.issuer+"/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+at)
+		code, _, h := doJSON(t, req)
+		if code != http.StatusUnauthorized || !strings.Contains(h.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Errorf("%s: access token %d at userinfo: %d WWW-Authenticate=%q, want 401 invalid_token", what, i, code, h.Get("WWW-Authenticate"))
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.issuer+"/oauth/introspect", strings.NewReader(url.Values{"token": {refresh}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(c.ID, c.Secret)
+	if _, m, _ := doJSON(t, req); m["active"] != false {
+		t.Errorf("%s: refresh token introspects %v for its client, want inactive", what, m)
+	}
+	if _, err := cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refresh}).Token(); !isOAuthError(err, "invalid_grant") {
+		t.Errorf("%s: refresh %v, want invalid_grant", what, err)
+	}
+}

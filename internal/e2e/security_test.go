@@ -8,10 +8,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/testenv"
 )
 
 // Redirect URIs match the registered string exactly; Sesame shows its own error page for
@@ -150,40 +152,32 @@ func TestCORS(t *testing.T) {
 	}
 }
 
-// One code redeemed by 50 goroutines at once: exactly one success, and since the code was
-// replayed, the winner's tokens are revoked too (RFC 6749 §4.1.2). One refresh token
-// likewise: at most one success, then the family is revoked.
+// One code redeemed by 50 goroutines released together: exactly one success, and since the
+// code was replayed, the winner's tokens are revoked too (RFC 6749 §4.1.2). One refresh
+// token refreshed by 50 together: exactly one success (the rotation is the lock), the 49
+// others are reuse, which revokes the family and the grant's access tokens, so the winner's
+// new refresh token and access token are dead as well.
 func TestConcurrentRedemption(t *testing.T) {
 	e := start(t, nil)
 	ctx := context.Background()
 	web := e.oauth(e.web, rpCallback)
 	code, verifier := e.login(t, e.browser(t), web)
 
-	var wins atomic.Int32
-	var mu sync.Mutex
-	var won *oauth2.Token
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Go(func() {
-			tok, err := web.Exchange(ctx, code, oauth2.VerifierOption(verifier))
-			if err == nil {
-				wins.Add(1)
-				mu.Lock()
-				won = tok
-				mu.Unlock()
-			} else if !isOAuthError(err, "invalid_grant") {
-				t.Errorf("loser: %v, want invalid_grant", err)
-			}
-		})
-	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d of 50 redemptions succeeded, want exactly 1", wins.Load())
-	}
-	if e.introspect(t, won.AccessToken)["active"] != false {
+	const n = 50
+	won := make([]*oauth2.Token, n)
+	testenv.Together(n, func(i int) {
+		tok, err := web.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+		if err == nil {
+			won[i] = tok
+		} else if !isOAuthError(err, "invalid_grant") {
+			t.Errorf("loser: %v, want invalid_grant", err)
+		}
+	})
+	winner := onlyWinner(t, "redemptions of one code", won)
+	if e.introspect(t, winner.AccessToken)["active"] != false {
 		t.Error("the winner's access token is still active after the code was replayed")
 	}
-	if _, err := web.TokenSource(ctx, &oauth2.Token{RefreshToken: won.RefreshToken}).Token(); !isOAuthError(err, "invalid_grant") {
+	if _, err := web.TokenSource(ctx, &oauth2.Token{RefreshToken: winner.RefreshToken}).Token(); !isOAuthError(err, "invalid_grant") {
 		t.Errorf("the winner's refresh token after replay: %v", err)
 	}
 
@@ -192,67 +186,117 @@ func TestConcurrentRedemption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wins.Store(0)
-	var next []string
-	for range 50 {
-		wg.Go(func() {
-			t2, err := web.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
-			if err == nil {
-				wins.Add(1)
-				mu.Lock()
-				next = append(next, t2.RefreshToken)
-				mu.Unlock()
-			} else if !isOAuthError(err, "invalid_grant") {
-				t.Errorf("refresh loser: %v, want invalid_grant", err)
-			}
-		})
-	}
-	wg.Wait()
-	if wins.Load() > 1 {
-		t.Fatalf("%d of 50 refreshes succeeded, want at most 1", wins.Load())
-	}
-	for _, rt := range next {
-		if _, err := web.TokenSource(ctx, &oauth2.Token{RefreshToken: rt}).Token(); !isOAuthError(err, "invalid_grant") {
-			t.Errorf("refresh token from the race still works: %v (family not revoked)", err)
+	won = make([]*oauth2.Token, n)
+	testenv.Together(n, func(i int) {
+		next, err := web.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		if err == nil {
+			won[i] = next
+		} else if !isOAuthError(err, "invalid_grant") {
+			t.Errorf("refresh loser: %v, want invalid_grant", err)
 		}
+	})
+	winner = onlyWinner(t, "refreshes of one token", won)
+	if winner.RefreshToken == "" || winner.RefreshToken == tok.RefreshToken || winner.AccessToken == tok.AccessToken {
+		t.Fatalf("the winning refresh returned no new tokens: %+v", winner)
 	}
+	e.wantDead(t, "the grant after the race", e.web, web, winner.RefreshToken, winner.AccessToken, tok.AccessToken)
 }
 
-// 200 independent refresh chains rotated concurrently against a pool of 5 connections all
-// complete, with no error and no deadlock.
+// onlyWinner returns the one non-nil token of won, failing the test unless there is
+// exactly one.
+func onlyWinner(t *testing.T, what string, won []*oauth2.Token) *oauth2.Token {
+	t.Helper()
+	var winner *oauth2.Token
+	wins := 0
+	for _, tok := range won {
+		if tok != nil {
+			winner = tok
+			wins++
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d of %d %s succeeded, want exactly 1", wins, len(won), what)
+	}
+	return winner
+}
+
+// 200 independent refresh chains rotated concurrently (released together) against a pool
+// of 5 connections all complete within a generous deadline, with no error and no deadlock;
+// each round returns a refresh token and an access token never seen before, and both work
+// (the access token at userinfo, the refresh token in the next round or, for the last,
+// at introspection by its client).
 func TestRefreshUnderLoad(t *testing.T) {
 	e := start(t, map[string]string{"SESAME_DATABASE_MAX_CONNS": "5"})
-	ctx := context.Background()
 	web := e.oauth(e.web, rpCallback)
 	b := e.browser(t)
 	const chains, rounds = 200, 3
-	tokens := make([]string, chains)
+	tokens := make([]*oauth2.Token, chains)
 	for i := range chains {
 		code, verifier := e.login(t, b, web) // SSO after the first: no form
-		tok, err := web.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+		tok, err := web.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens[i] = tok.RefreshToken
+		tokens[i] = tok
+	}
+	// A deadline, not a timing assertion: a deadlock or a starved pool fails here with the
+	// context's error instead of hanging until the test binary's timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	for _, tok := range tokens {
+		seen[tok.RefreshToken], seen[tok.AccessToken] = true, true
+	}
+	fresh := func(values ...string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		ok := true
+		for _, v := range values {
+			ok = ok && v != "" && !seen[v]
+			seen[v] = true
+		}
+		return ok
 	}
 	var failures atomic.Int32
-	var wg sync.WaitGroup
-	for i := range chains {
-		wg.Go(func() {
-			rt := tokens[i]
-			for range rounds {
-				t2, err := web.TokenSource(ctx, &oauth2.Token{RefreshToken: rt}).Token()
-				if err != nil {
-					failures.Add(1)
-					t.Errorf("chain %d: %v", i, err)
-					return
-				}
-				rt = t2.RefreshToken
+	testenv.Together(chains, func(i int) {
+		tok := tokens[i]
+		for r := range rounds {
+			next, err := web.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+			if err != nil {
+				failures.Add(1)
+				t.Errorf("chain %d round %d: %v", i, r, err)
+				return
 			}
-		})
-	}
-	wg.Wait()
+			if !fresh(next.RefreshToken, next.AccessToken) {
+				failures.Add(1)
+				t.Errorf("chain %d round %d: a refresh token or access token seen before", i, r)
+				return
+			}
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.issuer+"/userinfo", nil)
+			req.Header.Set("Authorization", "Bearer "+next.AccessToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				failures.Add(1)
+				t.Errorf("chain %d round %d: userinfo: %v", i, r, err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				failures.Add(1)
+				t.Errorf("chain %d round %d: userinfo with the new access token: %d", i, r, resp.StatusCode)
+				return
+			}
+			tok = next
+		}
+		tokens[i] = tok
+	})
 	if failures.Load() != 0 {
-		t.Errorf("%d of %d chains failed", failures.Load(), chains)
+		t.Fatalf("%d of %d chains failed", failures.Load(), chains)
+	}
+	for i, tok := range tokens {
+		if _, m := e.introspectAs(t, e.web, url.Values{"token": {tok.RefreshToken}}, true); m["active"] != true {
+			t.Errorf("chain %d: the last refresh token introspects %v, want active", i, m)
+		}
 	}
 }
