@@ -15,6 +15,7 @@ import (
 	"github.com/sesameid/sesame/internal/app"
 	"github.com/sesameid/sesame/internal/config"
 	"github.com/sesameid/sesame/internal/tlsconf"
+	"golang.org/x/net/netutil"
 )
 
 func (e *env) serve(args []string) error {
@@ -73,13 +74,16 @@ func (e *env) runServer(cfg *config.Config, migrate bool, ready func()) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	// Bounded memory whatever the callers do: at most MaxConnections connections, each with
+	// at most MaxHeaderBytes of headers (slow or endless headers end at ReadHeaderTimeout).
+	ln = netutil.LimitListener(ln, cfg.MaxConnections)
 	srv := &http.Server{
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if ready != nil {
@@ -128,3 +132,7 @@ func trimNL(p []byte) []byte {
 	}
 	return p
 }
+
+// maxHeaderBytes bounds a request's headers (net/http adds 4 KiB of slack): Sesame's own
+// cookies and a bearer token fit many times over.
+const maxHeaderBytes = 16 << 10

@@ -28,6 +28,7 @@ import (
 type Config struct {
 	Issuer          *url.URL
 	Listen          string
+	MaxConnections  int // open client connections at once; more wait in the listen backlog
 	TLSCertFile     string // with TLSKeyFile: Sesame serves TLS itself
 	TLSKeyFile      string
 	DatabaseURL     secret.Secret // may carry a password
@@ -85,6 +86,7 @@ func Settings() []Setting {
 	return []Setting{
 		{Key: "issuer", Flag: "issuer", Usage: "public URL of this provider, e.g. https://id.example.com (https unless the host is loopback)", need: NeedIssuer, parse: parseIssuer},
 		{Key: "listen", Flag: "listen", Default: "127.0.0.1:8080", Usage: "address the HTTP server listens on", parse: parseListen},
+		{Key: "max_connections", Flag: "max-connections", Default: "4096", Usage: "client connections open at once (each may hold up to 16 KiB of request headers); further ones wait to be accepted", parse: uintSetting(func(c *Config, n uint64) { c.MaxConnections = int(n) }, 16, 1<<20)},
 		{Key: "tls_cert_file", Flag: "tls-cert-file", Usage: "PEM certificate chain: Sesame then serves TLS itself (1.2 or 1.3, ECDHE with AEAD only; reloaded on SIGHUP); without it, terminate TLS in front of Sesame", parse: pathSetting(func(c *Config) *string { return &c.TLSCertFile })},
 		{Key: "tls_key_file", Flag: "tls-key-file", Usage: "PEM private key of the TLS certificate", parse: pathSetting(func(c *Config) *string { return &c.TLSKeyFile })},
 		{Key: "database_url", Flag: "database-url", Usage: "PostgreSQL URL, e.g. postgres://sesame@127.0.0.1:5432/sesame", need: NeedDatabase, secret: true, parse: parseDatabaseURL},
