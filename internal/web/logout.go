@@ -21,7 +21,7 @@ type logoutPage struct{ ClientName, CSRF string }
 // session ends and the user is sent there with state. Otherwise Sesame never redirects:
 // it asks the user to confirm on its own page.
 func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil || !input.CleanForm(r.Form) {
+	if err := r.ParseForm(); err != nil || !input.CleanForm(r.Form) || !logoutBounded(r.Form) {
 		return errUnreadableForm
 	}
 	ctx := r.Context()
@@ -105,4 +105,21 @@ func (h *Handler) endBrowserSession(w http.ResponseWriter, r *http.Request, sess
 	}
 	h.Pages.ClearCookie(w, httpx.SessionCookie)
 	return nil
+}
+
+// logoutBounds are the largest logout parameters Sesame reads: state goes back in a
+// Location header, the others are compared or verified. The same bounds as /authorize.
+var logoutBounds = map[string]int{
+	"id_token_hint": 8192, "post_logout_redirect_uri": 2048, "state": 2048, "client_id": 64,
+	"logout_hint": 320, "ui_locales": 256,
+}
+
+// logoutBounded reports whether every logout parameter is within its bound.
+func logoutBounded(f url.Values) bool {
+	for name, max := range logoutBounds {
+		if len(f.Get(name)) > max {
+			return false
+		}
+	}
+	return true
 }

@@ -173,3 +173,32 @@ func TestEndSessionConfirm(t *testing.T) {
 		})
 	}
 }
+
+// Logout parameters are bounded like the authorization request's: a state that would go back
+// in a 60 KB Location header, or an oversized hint or URI, is a 400 page and the session
+// stays (outside review).
+func TestEndSessionBounds(t *testing.T) {
+	t.Parallel()
+	h := testserver.Start(t, testserver.Options{})
+	b, sid, hint := signedIn(t, h)
+	for name, q := range map[string]url.Values{
+		"state":                    {"id_token_hint": {hint}, "post_logout_redirect_uri": {testserver.WebBye}, "state": {strings.Repeat("s", 2049)}},
+		"post_logout_redirect_uri": {"id_token_hint": {hint}, "post_logout_redirect_uri": {testserver.WebBye + "?" + strings.Repeat("q", 2048)}},
+		"id_token_hint":            {"id_token_hint": {hint + strings.Repeat("h", 8193)}},
+		"client_id":                {"id_token_hint": {hint}, "client_id": {strings.Repeat("c", 65)}},
+		"logout_hint":              {"logout_hint": {strings.Repeat("l", 321)}},
+	} {
+		r := b.get("/end_session?" + q.Encode())
+		checkPage(t, r, http.StatusBadRequest, "Invalid request")
+		if loc := r.header.Get("Location"); loc != "" {
+			t.Errorf("%s over its bound: redirected to %d bytes", name, len(loc))
+		}
+	}
+	within := url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {testserver.WebBye}, "state": {strings.Repeat("s", 2048)}}
+	if !sessionLive(t, h, sid) {
+		t.Fatal("a refused logout ended the session")
+	}
+	if r := b.get("/end_session?" + within.Encode()); r.status != http.StatusFound {
+		t.Errorf("a 2 KiB state = %d, want the redirect", r.status)
+	}
+}
