@@ -2,6 +2,7 @@ package oidcop_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -72,6 +73,9 @@ func TestOrgBoundaryAfterTheFact(t *testing.T) {
 	code, verifier := codeFor(t, h, c, globex.Email, "openid email")
 	checkActive(t, h, c.Client, str(tok, "access_token"))
 	checkActive(t, h, c.Client, str(tok, "refresh_token"))
+	if r := userinfo(t, h, str(tok, "access_token")); r.status != http.StatusOK {
+		t.Fatalf("userinfo before the change = %v", r)
+	}
 
 	if _, err := h.Services.Pool.Exec(t.Context(), `UPDATE clients SET allowed_org_ids = '{}' WHERE client_id = $1`, c.ID); err != nil {
 		t.Fatal(err)
@@ -86,5 +90,11 @@ func TestOrgBoundaryAfterTheFact(t *testing.T) {
 	t.Run("introspection", func(t *testing.T) {
 		checkInactive(t, h, c.Client, str(tok, "access_token"))
 		checkInactive(t, h, c.Client, str(tok, "refresh_token"))
+	})
+	t.Run("userinfo", func(t *testing.T) {
+		r := userinfo(t, h, str(tok, "access_token"))
+		if r.status != http.StatusUnauthorized || !strings.Contains(r.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Errorf("userinfo after the client stopped accepting the organization = %v, want 401 invalid_token", r)
+		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/sesameid/sesame/internal/account"
+	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/httpx"
 	"github.com/sesameid/sesame/internal/token"
 )
@@ -54,6 +55,17 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	case u.Status != account.StatusActive:
+		return errInvalidToken
+	}
+	// The organization boundary holds here as at refresh and introspection: a client that no
+	// longer accepts the user's organization gets nothing more for the user.
+	c, err := p.d.Clients.ByClientID(ctx, t.ClientID)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		return errInvalidToken
+	case err != nil:
+		return err
+	case !c.Accepts(u.OrgID):
 		return errInvalidToken
 	}
 	info := &oidc.UserInfo{}
