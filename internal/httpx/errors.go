@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/login"
@@ -22,7 +23,12 @@ const RetryAfter = "5"
 // level for Sesame's failures, at info for the caller's mistakes.
 func LogError(r *http.Request, status int, err error) {
 	level := slog.LevelInfo
-	if status >= 500 {
+	switch {
+	case errors.Is(err, account.ErrBusy):
+		// Load shed on purpose, and anyone can cause it: a warning, so a sign-in flood does
+		// not fill the error log and page whoever watches it.
+		level = slog.LevelWarn
+	case status >= 500:
 		level = slog.LevelError
 	}
 	Logger(r.Context()).Log(r.Context(), level, "request failed", "status", status, "kind", kind.Of(err).String(), "err", err)

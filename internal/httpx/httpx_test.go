@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/templates"
 )
@@ -103,4 +104,39 @@ func TestHSTS(t *testing.T) {
 			t.Errorf("GET %s (%d): HSTS = %q", path, rec.Code, got)
 		}
 	}
+}
+
+// Each failure is logged once, at the level its cause calls for: a store outage or a bug is
+// an error, a sign-in shed because every hashing slot stayed busy a warning (anyone can cause
+// it), a client's mistake information.
+func TestLogErrorLevels(t *testing.T) {
+	for _, tc := range []struct {
+		err    error
+		status int
+		want   string
+	}{
+		{kind.New(kind.Unavailable, "redis down"), http.StatusServiceUnavailable, "level=ERROR"},
+		{account.ErrBusy, http.StatusServiceUnavailable, "level=WARN"},
+		{errors.New("bug"), http.StatusInternalServerError, "level=ERROR"},
+		{kind.New(kind.Invalid, "bad form"), http.StatusBadRequest, "level=INFO"},
+	} {
+		var buf bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&buf, nil))
+		rec := httptest.NewRecorder()
+		Middleware(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			LogError(r, tc.status, tc.err)
+		})).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+		if line := firstLine(buf.String(), "request failed"); !strings.Contains(line, tc.want) {
+			t.Errorf("LogError(%v) logged %q, want %s", tc.err, line, tc.want)
+		}
+	}
+}
+
+func firstLine(logs, msg string) string {
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, msg) {
+			return l
+		}
+	}
+	return ""
 }
