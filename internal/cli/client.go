@@ -78,9 +78,9 @@ func (e *env) client(args []string) error {
 func (e *env) clientList(args []string) error {
 	return listInOrg(e, "client list", args, func(a *app.Services, o org.Organization) ([]client.Client, error) {
 		return a.Clients.List(e.ctx, o.ID)
-	}, clientOut, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "USERS_FROM", "SCOPES", "REDIRECT_URIS"}, func(c client.Client) []string {
+	}, clientOut, []string{"CLIENT_ID", "NAME", "TYPE", "GRANTS", "USERS_FROM", "SCOPES", "INTROSPECT", "REDIRECT_URIS"}, func(c client.Client) []string {
 		return []string{c.ClientID, c.Name, string(c.Type), strings.Join(c.GrantTypes, ","), usersFrom(c.Audience),
-			strings.Join(c.Scopes, ","), strings.Join(c.RedirectURIs, " ")}
+			strings.Join(c.Scopes, ","), yesNo(c.Introspect), strings.Join(c.RedirectURIs, " ")}
 	})
 }
 
@@ -95,4 +95,11 @@ func usersFrom(a client.Audience) string {
 		out = append(out, id.String())
 	}
 	return strings.Join(out, ",")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -154,6 +154,9 @@ func TestClientListTenancy(t *testing.T) {
 		if got := column(t, table, id, "SCOPES"); got != w.scopes {
 			t.Errorf("client list: SCOPES of %s = %q, want %q", id, got, w.scopes)
 		}
+		if got, want := column(t, table, id, "INTROSPECT"), map[bool]string{true: "yes", false: "no"}[w.intro]; got != want {
+			t.Errorf("client list: INTROSPECT of %s = %q, want %q", id, got, want)
+		}
 	}
 
 	var list []struct {
