@@ -28,7 +28,7 @@ import (
 type Config struct {
 	Issuer          *url.URL
 	Listen          string
-	MaxConnections  int // open client connections at once; more wait in the listen backlog
+	MaxConnections  int    // open client connections at once; more wait in the listen backlog
 	TLSCertFile     string // with TLSKeyFile: Sesame serves TLS itself
 	TLSKeyFile      string
 	DatabaseURL     secret.Secret // may carry a password
