@@ -37,6 +37,9 @@ type Credentials interface {
 	// UpgradePasswordHash replaces the hash of an unchanged password (stronger parameters):
 	// password_changed_at stays.
 	UpgradePasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error
+	// SetPasswordHash replaces the password hash (a password change): password_changed_at
+	// is now.
+	SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error
 }
 
 // Authenticator checks passwords.

@@ -189,6 +189,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	}, o.Now)
 	a.Logins = logins
 	auth := account.NewAuthenticator(a.store, a.hasher, o.Now)
+	refresh := token.NewRefresh(a.store, o.Now)
 	prov, err := oidcop.New(oidcop.Config{
 		Issuer:         cfg.Issuer,
 		CryptoKey:      sha256.Sum256([]byte("sesame op crypto\x00" + cfg.MasterKey.Reveal())),
@@ -196,13 +197,13 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		EndSessionPath: web.PathEndSession,
 	}, oidcop.Deps{
 		Clients: a.Clients, Users: auth, Logins: logins, Codes: rs, Access: rs,
-		Refresh: token.NewRefresh(a.store, o.Now), Keys: a.Keys, Pages: pages, Now: o.Now,
+		Refresh: refresh, Keys: a.Keys, Pages: pages, Now: o.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
 	pagesHandler := &web.Handler{
-		Logins: logins, Authenticator: auth, Hints: prov, Grants: rs, Pages: pages, CallbackPath: oidcop.PathCallback,
+		Logins: logins, Authenticator: auth, Hints: prov, Grants: rs, Passwords: auth, Refresh: refresh, Pages: pages, CallbackPath: oidcop.PathCallback,
 	}
 	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}, {"signing_key", a.activeKey}}}
 	mux := http.NewServeMux()
@@ -284,7 +285,7 @@ func (s *Services) setUserDisabled(ctx context.Context, rs *redis.Store, email s
 	if err := token.NewRefresh(s.store, s.now).RevokeUser(ctx, u.ID); err != nil {
 		return u, err
 	}
-	if err := rs.DeleteUserSessions(ctx, u.ID.String()); err != nil {
+	if err := rs.DeleteUserSessions(ctx, u.ID.String(), ""); err != nil {
 		return u, err
 	}
 	return u, rs.RevokeUserAccessTokens(ctx, u.ID.String())

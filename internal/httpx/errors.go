@@ -50,6 +50,7 @@ var pageErrors = []struct {
 	{login.ErrBadCSRF, pageText{http.StatusBadRequest, "Form expired", "The form expired or was sent from another page. Go back, reload it and try again."}},
 	{login.ErrNotHintedUser, pageText{http.StatusForbidden, "Different account", "The application asked for another account than the one you signed in with. Return to the application and sign in as that account, or sign out there first."}},
 	{login.ErrTooManyAttempts, pageText{http.StatusBadRequest, "Too many attempts", "This sign-in was stopped after too many attempts. Return to the application and start again."}},
+	{login.ErrNoSession, pageText{http.StatusForbidden, "Not signed in", "This page is for a signed-in user. Sign in through one of your applications, then come back."}},
 	{login.ErrOutOfOrder, pageText{http.StatusBadRequest, "Sign-in step out of order", "This step of the sign-in is not expected now. Return to the application and try again."}},
 	{client.ErrNotFound, pageText{http.StatusBadRequest, "Unknown application", "The application that sent you here is not registered."}},
 	{client.ErrRedirectURI, pageText{http.StatusBadRequest, "Invalid redirect", "The application asked to return to an address it has not registered."}},

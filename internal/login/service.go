@@ -33,8 +33,8 @@ type SessionStore interface {
 	TouchSession(ctx context.Context, id string, now time.Time, lt Lifetimes) (Session, error)
 	// DeleteSession ends one session of userID.
 	DeleteSession(ctx context.Context, id, userID string) error
-	// DeleteUserSessions ends every session of userID.
-	DeleteUserSessions(ctx context.Context, userID string) error
+	// DeleteUserSessions ends every session of userID but keep ("" for none).
+	DeleteUserSessions(ctx context.Context, userID, keep string) error
 	// AddSessionGrant records that grantID was issued through session id, for keep.
 	AddSessionGrant(ctx context.Context, id, grantID string, keep time.Duration) error
 	// TakeSessionGrants returns the grants issued through session id and forgets them.
@@ -217,5 +217,10 @@ func (s *Service) EndSession(ctx context.Context, sess Session) ([]string, error
 
 // EndUserSessions ends every session of a user (a password change, an admin's action).
 func (s *Service) EndUserSessions(ctx context.Context, userID string) error {
-	return s.ss.DeleteUserSessions(ctx, userID)
+	return s.ss.DeleteUserSessions(ctx, userID, "")
+}
+
+// EndOtherSessions ends every session of sess's user but sess (a password change).
+func (s *Service) EndOtherSessions(ctx context.Context, sess Session) error {
+	return s.ss.DeleteUserSessions(ctx, sess.UserID, sess.ID)
 }

@@ -102,6 +102,8 @@ var (
 	// ErrOtherOrg: the user belongs to an organization the client does not accept
 	// (client.Audience).
 	ErrOtherOrg = kind.New(kind.Forbidden, "this account cannot sign in to the application")
+	// ErrNoSession: a page for the signed-in user was asked for without a live session.
+	ErrNoSession = kind.New(kind.Forbidden, "not signed in")
 	// ErrTooManyAttempts: the transaction's step forms were submitted MaxAttempts times.
 	ErrTooManyAttempts = kind.New(kind.Forbidden, "too many attempts in one login transaction")
 )

@@ -33,6 +33,7 @@ type Logins interface {
 	StartSession(ctx context.Context, t login.Transaction, replaced string) (login.Session, error)
 	Session(ctx context.Context, id string) (login.Session, error)
 	EndSession(ctx context.Context, s login.Session) ([]string, error)
+	EndOtherSessions(ctx context.Context, s login.Session) error
 }
 
 // Grants revokes the access tokens issued from a grant (the token store), leaving its
@@ -57,6 +58,8 @@ type Handler struct {
 	Authenticator Authenticator
 	Hints         LogoutHints
 	Grants        Grants
+	Passwords     Passwords
+	Refresh       RefreshTokens
 	Pages         *httpx.Pages
 	CallbackPath  string // where a finished login goes to get its code (the provider's callback)
 }
@@ -73,6 +76,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET "+PathEndSession, page(h.endSession))
 	mux.Handle("POST "+PathEndSession, page(h.endSession))
 	mux.Handle("POST "+PathEndSessionConfirm, httpx.LimitBody(httpx.MaxFormBody, cop.Handler(page(h.endSessionConfirm))))
+	mux.Handle("GET "+PathPassword, page(h.passwordForm))
+	mux.Handle("POST "+PathPassword, httpx.LimitBody(httpx.MaxFormBody, cop.Handler(page(h.passwordSubmit))))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 }
 

@@ -112,3 +112,18 @@ func (s *Store) SetUserStatus(ctx context.Context, email string, from, to accoun
 		WHERE lower(email) = lower($1) AND status IN ($2, $3) AND deleted_at IS NULL
 		RETURNING `+userColumns, email, string(from), string(to), now))
 }
+
+// SetPasswordHash replaces the user's password hash and records when it changed.
+func (s *Store) SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3
+		WHERE id = $1 AND deleted_at IS NULL`, id, phc, now)
+	if err != nil {
+		return fail("set password hash", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return account.ErrNotFound
+	}
+	return nil
+}

@@ -64,7 +64,7 @@ func TestCluster(t *testing.T) {
 		{"TouchSession", func() error { _, err := s.TouchSession(ctx, "s2", now, lt); return err }},
 		{"DeleteSession", func() error { return s.DeleteSession(ctx, "s2", "u") }},
 		{"CreateSession", func() error { return s.CreateSession(ctx, sess("s3"), "", lt) }},
-		{"DeleteUserSessions", func() error { return s.DeleteUserSessions(ctx, "u") }},
+		{"DeleteUserSessions", func() error { return s.DeleteUserSessions(ctx, "u", "") }},
 		{"TouchSession", func() error { _, err := s.TouchSession(ctx, "s3", now, lt); return want(err, login.ErrExpired) }},
 		{"SaveAccessToken", func() error {
 			_, err := s.SaveAccessToken(ctx, token.AccessToken{ID: "at-1", GrantID: "grant", Subject: "u", ExpiresAt: now.Add(time.Hour)}, now)

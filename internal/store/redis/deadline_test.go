@@ -66,7 +66,7 @@ func TestEveryCallHasADeadline(t *testing.T) {
 		"CreateSession":      func(ctx context.Context) error { return st.CreateSession(ctx, sess, "old", lt) },
 		"TouchSession":       func(ctx context.Context) error { _, err := st.TouchSession(ctx, "s", now, lt); return err },
 		"DeleteSession":      func(ctx context.Context) error { return st.DeleteSession(ctx, "s", "u") },
-		"DeleteUserSessions": func(ctx context.Context) error { return st.DeleteUserSessions(ctx, "u") },
+		"DeleteUserSessions": func(ctx context.Context) error { return st.DeleteUserSessions(ctx, "u", "") },
 		"SaveAccessToken": func(ctx context.Context) error {
 			_, err := st.SaveAccessToken(ctx, token.AccessToken{ID: "at", GrantID: "g", ExpiresAt: now.Add(time.Minute)}, now)
 			return err

@@ -73,7 +73,7 @@ func TestIndexesPruneAndExpire(t *testing.T) {
 	check("user-grants:ada", []string{"g", "g2"}, 30*time.Minute)
 
 	// Ending the sessions of a user without any is nothing to do.
-	if err := s.DeleteUserSessions(ctx, "nobody"); err != nil {
+	if err := s.DeleteUserSessions(ctx, "nobody", ""); err != nil {
 		t.Errorf("DeleteUserSessions of a user without sessions: %v", err)
 	}
 

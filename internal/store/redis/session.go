@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,13 +110,16 @@ func (s *Store) DeleteSession(ctx context.Context, id, userID string) error {
 
 // DeleteUserSessions ends every session of userID: one DEL per session (each its own slot),
 // and only the index entries read are removed, so a session created meanwhile stays listed.
-func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, keep string) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
 	index := s.keys.userSessions(userID)
 	ds, err := s.c.ZRange(ctx, index, 0, -1).Result()
 	if err != nil {
 		return fail("delete user sessions", err)
+	}
+	if keep != "" {
+		ds = slices.DeleteFunc(ds, func(d string) bool { return d == digest(keep) })
 	}
 	if len(ds) == 0 {
 		return nil

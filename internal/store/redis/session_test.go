@@ -134,7 +134,7 @@ func TestSessionReplaceAndEndAll(t *testing.T) {
 	}
 	newSession(t, s, "other-browser", "ada", now)
 	bob := newSession(t, s, "bob", "bob", now)
-	if err := s.DeleteUserSessions(ctx, "ada"); err != nil {
+	if err := s.DeleteUserSessions(ctx, "ada", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"fresh", "other-browser"} {

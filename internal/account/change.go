@@ -1,0 +1,42 @@
+package account
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/sesameid/sesame/internal/input"
+	"github.com/sesameid/sesame/internal/secret"
+)
+
+// ChangePassword sets the active user's password to next when current is their password
+// now (ErrBadCredentials otherwise) and next passes the password rules. Both run through the
+// hasher's slots. Ending what the old password opened (other sessions, refresh tokens) is
+// the caller's part: those live in other services' stores.
+func (a *Authenticator) ChangePassword(ctx context.Context, userID uuid.UUID, current, next secret.Secret) error {
+	if len(current.Reveal()) > MaxPasswordBytes || !input.Clean(current.Reveal()) {
+		return ErrMalformedCredentials
+	}
+	u, err := a.store.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Status != StatusActive || u.PasswordHash == "" {
+		return ErrBadCredentials
+	}
+	ok, _, err := a.hasher.Verify(ctx, current.Reveal(), u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrBadCredentials
+	}
+	if err := CheckPassword(next); err != nil {
+		return err
+	}
+	phc, err := a.hasher.Hash(ctx, next.Reveal())
+	if err != nil {
+		return err
+	}
+	return a.store.SetPasswordHash(ctx, u.ID, phc, a.now())
+}

@@ -1,0 +1,95 @@
+package web_test
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/store/postgres"
+	"github.com/sesameid/sesame/internal/testserver"
+	"github.com/sesameid/sesame/internal/token"
+)
+
+// The password change page (issue 8 item 6): for a signed-in user only; the current
+// password is required and the new one must pass the password rules, each refusal with its
+// own message and nothing changed; on success every other browser session and every
+// refresh token of the user end, this browser stays signed in, and only the new password
+// signs in.
+func TestPasswordChange(t *testing.T) {
+	t.Parallel()
+	h := testserver.Start(t, testserver.Options{})
+	ctx := t.Context()
+
+	anon := newBrowser(t, h)
+	checkPage(t, anon.get("/account/password"), http.StatusForbidden, "Not signed in")
+	checkPage(t, anon.post("/account/password", url.Values{"csrf": {"x"}, "current": {testserver.Password}, "new": {"a brand new passphrase"}}),
+		http.StatusForbidden, "Not signed in")
+
+	a, sidA, _ := signedIn(t, h)
+	_, sidB, _ := signedIn(t, h)
+	refresh := token.NewRefresh(postgres.New(h.Services.Pool, 5*time.Second), h.Clock.Now)
+	rt, _, err := refresh.Start(ctx, token.Authorization{GrantID: "grant-pw", ClientID: h.Web.ID, UserID: h.UserID,
+		Scopes: []string{"openid", "offline_access"}, AMR: []string{"pwd"}, AuthTime: h.Clock.Now(), Lifetimes: client.DefaultLifetimes})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := a.get("/account/password")
+	checkPage(t, r, http.StatusOK, "Change password")
+	csrf := hidden(r.body).Get("csrf")
+	submit := func(csrf, current, next string) response {
+		return a.post("/account/password", url.Values{"csrf": {csrf}, "current": {current}, "new": {next}})
+	}
+	for _, tc := range []struct {
+		name, csrf, current, next string
+		status                    int
+		title, text               string
+	}{
+		{"no form token", "", testserver.Password, "a brand new passphrase", http.StatusBadRequest, "Form expired", ""},
+		{"another session's form token", "x" + csrf[1:], testserver.Password, "a brand new passphrase", http.StatusBadRequest, "Form expired", ""},
+		{"wrong current password", csrf, "not the password", "a brand new passphrase", http.StatusBadRequest, "Change password", "The current password is not right."},
+		{"new password too short", csrf, testserver.Password, "short", http.StatusBadRequest, "Change password", "The new password must be at least 10 characters."},
+	} {
+		r := submit(tc.csrf, tc.current, tc.next)
+		checkPage(t, r, tc.status, tc.title)
+		if !strings.Contains(r.body, tc.text) {
+			t.Errorf("%s: page lacks %q:\n%.600s", tc.name, tc.text, r.body)
+		}
+		if !sessionLive(t, h, sidB) {
+			t.Fatalf("%s: a refused change ended another session", tc.name)
+		}
+	}
+	if _, err := refresh.Lookup(ctx, rt.Reveal(), h.Web.ID); err != nil {
+		t.Fatalf("a refused change revoked the refresh token: %v", err)
+	}
+
+	const next = "a brand new passphrase"
+	r = submit(csrf, testserver.Password, next)
+	checkPage(t, r, http.StatusOK, "Change password")
+	if !strings.Contains(r.body, "Your password was changed.") {
+		t.Errorf("success page:\n%.600s", r.body)
+	}
+	if !sessionLive(t, h, sidA) {
+		t.Error("the browser that changed the password was signed out")
+	}
+	if sessionLive(t, h, sidB) {
+		t.Error("another browser session survived the password change")
+	}
+	if _, err := refresh.Lookup(ctx, rt.Reveal(), h.Web.ID); !errors.Is(err, token.ErrReused) {
+		t.Errorf("refresh token after the password change: %v, want revoked (ErrReused)", err)
+	}
+	if a.cookie(httpx.SessionCookie) != sidA {
+		t.Error("the session cookie changed")
+	}
+	fresh := newBrowser(t, h)
+	id, _ := fresh.authorize(nil)
+	if r := fresh.post("/login", withPassword(fresh.loginForm(id), testserver.Email, testserver.Password)); r.status != http.StatusOK {
+		t.Errorf("the old password after the change: %d, want the form again", r.status)
+	}
+	fresh.signIn(testserver.Email, next)
+}
