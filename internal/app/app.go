@@ -190,6 +190,10 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	a.Logins = logins
 	auth := account.NewAuthenticator(a.store, a.hasher, o.Now)
 	refresh := token.NewRefresh(a.store, o.Now)
+	lockout, err := newLockout(cfg, rs, o.Now)
+	if err != nil {
+		return nil, err
+	}
 	prov, err := oidcop.New(oidcop.Config{
 		Issuer:         cfg.Issuer,
 		CryptoKey:      sha256.Sum256([]byte("sesame op crypto\x00" + cfg.MasterKey.Reveal())),
@@ -203,7 +207,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		return nil, err
 	}
 	pagesHandler := &web.Handler{
-		Logins: logins, Authenticator: auth, Hints: prov, Grants: rs, Passwords: auth, Refresh: refresh, Pages: pages, CallbackPath: oidcop.PathCallback,
+		Logins: logins, Authenticator: auth, Lockout: lockout, Hints: prov, Grants: rs, Passwords: auth, Refresh: refresh, Pages: pages, CallbackPath: oidcop.PathCallback,
 	}
 	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}, {"signing_key", a.activeKey}}}
 	mux := http.NewServeMux()
@@ -216,6 +220,14 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		h = httpx.HSTS(h)
 	}
 	return h, nil
+}
+
+// newLockout builds the password step's lockout rule over rs. Device cookies are signed
+// with a key derived from the master key, apart from every other use of it.
+func newLockout(cfg *config.Config, rs *redis.Store, now func() time.Time) (*login.Lockout, error) {
+	key := sha256.Sum256([]byte("sesame device cookie\x00" + cfg.MasterKey.Reveal()))
+	r := login.LockoutRule{Threshold: cfg.LockoutThreshold, Delay: cfg.LockoutDelay, MaxDelay: cfg.LockoutMaxDelay}
+	return login.NewLockout(rs, r, key[:], now)
 }
 
 // activeKey fails when no stored key can sign now (none active, or its private half does

@@ -50,6 +50,11 @@ type Config struct {
 	PasswordThreads uint8         // argon2id lanes
 	PasswordSlots   int           // argon2id computations at once; 0: one per CPU
 	PasswordWait    time.Duration // how long a sign-in waits for a slot before a 503
+	// The progressive lockout (login.LockoutRule): after LockoutThreshold consecutive
+	// failures, LockoutDelay, doubled at each further failure, at most LockoutMaxDelay.
+	LockoutThreshold int
+	LockoutDelay     time.Duration
+	LockoutMaxDelay  time.Duration
 }
 
 // Need names what a command requires; Validate reports a missing required setting.
@@ -107,6 +112,9 @@ func Settings() []Setting {
 		{Key: "password_hash_threads", Flag: "password-hash-threads", Default: "1", Usage: "argon2id parallelism (at least 1)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordThreads = uint8(n) }, 1, 64)},
 		{Key: "password_hash_slots", Flag: "password-hash-slots", Usage: "argon2id computations at once (default: the number of CPUs); each holds password_hash_memory, so this bounds the memory sign-ins take", parse: uintSetting(func(c *Config, n uint64) { c.PasswordSlots = int(n) }, 1, 1024)},
 		{Key: "password_hash_wait", Flag: "password-hash-wait", Default: "2s", Usage: "how long a sign-in waits for a free argon2id slot before it gets 503 with Retry-After", parse: durationSetting(func(c *Config) *time.Duration { return &c.PasswordWait }, 100*time.Millisecond, 30*time.Second)},
+		{Key: "lockout_threshold", Flag: "lockout-threshold", Default: "5", Usage: "consecutive failed sign-ins on one email, counted apart with and without that user's device cookie, before each further attempt waits (at most 100, NIST SP 800-63B)", parse: uintSetting(func(c *Config, n uint64) { c.LockoutThreshold = int(n) }, 1, 100)},
+		{Key: "lockout_delay", Flag: "lockout-delay", Default: "30s", Usage: "the first wait after lockout_threshold failures; it doubles at each further failure", parse: durationSetting(func(c *Config) *time.Duration { return &c.LockoutDelay }, time.Second, time.Hour)},
+		{Key: "lockout_max_delay", Flag: "lockout-max-delay", Default: "15m", Usage: "the longest wait between failed sign-ins on one email", parse: durationSetting(func(c *Config) *time.Duration { return &c.LockoutMaxDelay }, time.Second, 24*time.Hour)},
 		{Key: "shutdown_timeout", Flag: "shutdown-timeout", Default: "15s", Usage: "how long in-flight requests may run after SIGINT/SIGTERM", parse: parseShutdownTimeout},
 	}
 }
@@ -230,6 +238,9 @@ func crossChecks(cfg *Config) []string {
 	var problems []string
 	if cfg.SessionIdle > cfg.SessionAbsolute {
 		problems = append(problems, "SESAME_SESSION_IDLE_TIMEOUT (--session-idle-timeout): must not exceed SESAME_SESSION_ABSOLUTE_TIMEOUT")
+	}
+	if cfg.LockoutDelay > cfg.LockoutMaxDelay {
+		problems = append(problems, "SESAME_LOCKOUT_DELAY (--lockout-delay): must not exceed SESAME_LOCKOUT_MAX_DELAY")
 	}
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		problems = append(problems, "SESAME_TLS_CERT_FILE and SESAME_TLS_KEY_FILE (--tls-cert-file, --tls-key-file): give both or neither")

@@ -107,4 +107,5 @@ func (p *Pages) ClearCookie(w http.ResponseWriter, base string) {
 const (
 	SessionCookie = "sesame_session" // browser session (SSO)
 	BindingCookie = "sesame_bind"    // binds login transactions to the browser that started them
+	DeviceCookie  = "sesame_device"  // names the users who signed in on this browser (login.Lockout)
 )

@@ -195,6 +195,17 @@ func PostgresStore(t testing.TB) *postgres.Store {
 func RedisStore(t testing.TB) *redis.Store {
 	t.Helper()
 	url, prefix := Redis(t)
+	return redisStore(t, url, prefix)
+}
+
+// RedisStoreAt returns a store over the Redis server at url (one StartRedis started, which
+// the test may stop).
+func RedisStoreAt(t testing.TB, url string) *redis.Store {
+	t.Helper()
+	return redisStore(t, url, nextName("test")+":")
+}
+
+func redisStore(t testing.TB, url, prefix string) *redis.Store {
 	c, err := redis.Connect(url, Timeout)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)

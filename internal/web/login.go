@@ -83,16 +83,38 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	email := strings.TrimSpace(r.PostForm.Get("email"))
+	// The lockout counts the attempt before the password is checked, in one atomic step: a
+	// class in its delay is refused whatever the password, and a store that cannot count
+	// fails the request (503), never lets it through unchecked.
+	att, err := h.Lockout.Begin(ctx, email, h.Pages.Cookie(r, httpx.DeviceCookie))
+	if locked := (*login.LockedError)(nil); errors.As(err, &locked) {
+		httpx.Logger(ctx).Warn("login refused: locked out", "event", "lockout_refused", "email", account.LogIdentifier(email),
+			"class", string(att.Class), "failures", att.Failures, "wait", locked.Wait)
+		if tx.Spent() {
+			return login.ErrTooManyAttempts
+		}
+		return h.renderLogin(w, tx, email, "Too many failed sign-ins. Wait "+login.HumanWait(locked.Wait)+" and try again.")
+	}
+	if err != nil {
+		return err
+	}
 	u, err := h.Authenticator.Authenticate(ctx, email, secret.New(r.PostForm.Get("password")))
 	if errors.Is(err, account.ErrBadCredentials) {
 		// The address only when it is one: a password typed into the email field stays out.
 		httpx.Logger(ctx).Info("login failed", "email", account.LogIdentifier(email), "attempts", tx.Attempts)
+		if att.Delay > 0 {
+			httpx.Logger(ctx).Warn("login locked out", "event", "lockout", "email", account.LogIdentifier(email),
+				"class", string(att.Class), "failures", att.Failures, "delay", att.Delay)
+		}
 		if tx.Spent() {
 			return login.ErrTooManyAttempts
 		}
 		return h.renderLogin(w, tx, email, "Invalid email or password")
 	}
 	if err != nil {
+		return err
+	}
+	if err := h.Lockout.Succeeded(ctx, att); err != nil {
 		return err
 	}
 	passed, err := h.Logins.Pass(ctx, id, binding, login.StepPassword, &login.Identity{UserID: u.ID.String(), OrgID: u.OrgID.String()})
@@ -107,6 +129,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	httpx.Logger(ctx).Info("login step passed", "step", string(login.StepPassword), "user_id", passed.UserID, "client_id", passed.Request.ClientID)
+	h.Pages.SetCookie(w, httpx.DeviceCookie, h.Lockout.DeviceCookie(email), login.DeviceCookieLifetime)
 	return h.advance(w, r, passed)
 }
 

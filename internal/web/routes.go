@@ -52,10 +52,18 @@ type LogoutHints interface {
 	VerifyLogoutHint(ctx context.Context, hint, clientID string) (client.Client, string, bool)
 }
 
+// Lockout is the password step's rule against guessing (login.Lockout).
+type Lockout interface {
+	Begin(ctx context.Context, email, deviceCookie string) (login.Attempt, error)
+	Succeeded(ctx context.Context, a login.Attempt) error
+	DeviceCookie(email string) string
+}
+
 // Handler serves the browser pages.
 type Handler struct {
 	Logins        Logins
 	Authenticator Authenticator
+	Lockout       Lockout
 	Hints         LogoutHints
 	Grants        Grants
 	Passwords     Passwords

@@ -87,6 +87,12 @@ func TestCluster(t *testing.T) {
 		{"AccessToken", func() error { _, err := s.AccessToken(ctx, "at-3"); return want(err, token.ErrNotFound) }},
 		{"AddSessionGrant", func() error { return s.AddSessionGrant(ctx, "s4", "grant", time.Hour) }},
 		{"TakeSessionGrants", func() error { _, err := s.TakeSessionGrants(ctx, "s4"); return err }},
+		{"CountAttempt", func() error {
+			_, err := s.CountAttempt(ctx, "ada@example.com", login.ClassUnknown, login.DefaultLockout, now)
+			return err
+		}},
+		{"ResetAttempts", func() error { return s.ResetAttempts(ctx, "ada@example.com", login.ClassUnknown) }},
+		{"ClearAttempts", func() error { return s.ClearAttempts(ctx, "ada@example.com") }},
 	}
 	tested := map[string]bool{}
 	for i, st := range steps {

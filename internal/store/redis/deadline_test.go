@@ -78,6 +78,12 @@ func TestEveryCallHasADeadline(t *testing.T) {
 		"RevokeUserAccessTokens":   func(ctx context.Context) error { return st.RevokeUserAccessTokens(ctx, "u") },
 		"AddSessionGrant":          func(ctx context.Context) error { return st.AddSessionGrant(ctx, "s", "g", time.Hour) },
 		"TakeSessionGrants":        func(ctx context.Context) error { _, err := st.TakeSessionGrants(ctx, "s"); return err },
+		"CountAttempt": func(ctx context.Context) error {
+			_, err := st.CountAttempt(ctx, "e", login.ClassUnknown, login.DefaultLockout, now)
+			return err
+		},
+		"ResetAttempts": func(ctx context.Context) error { return st.ResetAttempts(ctx, "e", login.ClassKnown) },
+		"ClearAttempts": func(ctx context.Context) error { return st.ClearAttempts(ctx, "e") },
 	}
 	if err := st.Ping(context.Background()); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,8 @@ import (
 //
 // Keys one script touches together share a hash tag, the part in braces, so they live in
 // one hash slot and a Redis Cluster runs the script: a code and its used marker ({digest}),
-// a grant's access-token index and its revoked flag ({grant}). Every other command and
+// a grant's access-token index and its revoked flag ({grant}), the two failure counters of
+// an email ({digest}: unlock deletes both at once). Every other command and
 // MULTI touches one key. (A prefix with braces of its own would put every key in one slot.)
 type keys struct{ prefix string }
 
@@ -28,3 +29,6 @@ func (k keys) sessionByDigest(d string) string  { return k.prefix + "sess:" + d 
 func (k keys) userSessions(user string) string  { return k.prefix + "user-sessions:" + user }
 func (k keys) userGrants(user string) string    { return k.prefix + "user-grants:" + user }
 func (k keys) sessionGrants(id string) string   { return k.prefix + "sess-grants:" + digest(id) }
+func (k keys) lockout(email string, class string) string {
+	return k.prefix + "lockout:{" + digest(email) + "}:" + class
+}
