@@ -13,10 +13,11 @@ import (
 
 // A login transaction accepts login.MaxAttempts password submissions: the last one is still
 // checked (the right password signs in), and after that many failures the transaction is
-// dead: its page and its form say so, and even the right password no longer signs in.
+// dead: its page and its form say so, and even the right password no longer signs in. (The
+// lockout's threshold is set above those failures: this tests the transaction's own bound.)
 func TestLoginAttempts(t *testing.T) {
 	t.Parallel()
-	h := testserver.Start(t, testserver.Options{})
+	h := testserver.Start(t, testserver.Options{Env: map[string]string{"SESAME_LOCKOUT_THRESHOLD": "100"}})
 	const wrong = "wrong password, long enough"
 	// allButOne starts a login in a new browser and fails all its attempts but the last.
 	allButOne := func(t *testing.T) (*browser, string, url.Values) {
