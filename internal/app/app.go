@@ -302,3 +302,15 @@ func (s *Services) setUserDisabled(ctx context.Context, rs *redis.Store, email s
 	}
 	return u, rs.RevokeUserAccessTokens(ctx, u.ID.String())
 }
+
+// UnlockUser forgets the failed sign-ins counted against email, with and without a device
+// cookie, on the Redis of cfg: its next attempt is checked at once. Any email may be
+// unlocked, existing or not, as any may be locked.
+func UnlockUser(ctx context.Context, cfg *config.Config, email string) error {
+	rc, err := redis.Connect(cfg.RedisURL.Reveal(), cfg.RedisTimeout)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return login.Unlock(ctx, redis.New(rc, cfg.RedisKeyPrefix, cfg.RedisTimeout), email)
+}

@@ -61,7 +61,7 @@ func commands() []command {
 		{"keys", "manage signing keys: rotate | list", (*env).keys},
 		{"health", "probe a running server's /readyz (for container health checks)", (*env).health},
 		{"org", "manage organizations: create | list", (*env).org},
-		{"user", "manage users: create | list", (*env).user},
+		{"user", "manage users: create | list | disable | enable | unlock", (*env).user},
 		{"client", "manage OAuth clients: create | list", (*env).client},
 	}
 }

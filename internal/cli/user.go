@@ -13,7 +13,7 @@ import (
 )
 
 func (e *env) user(args []string) error {
-	sub, rest, err := subcommand("user", args, "create", "list", "disable", "enable")
+	sub, rest, err := subcommand("user", args, "create", "list", "disable", "enable", "unlock")
 	if err != nil {
 		return err
 	}
@@ -22,6 +22,8 @@ func (e *env) user(args []string) error {
 		return e.userList(rest)
 	case "disable", "enable":
 		return e.userStatus(sub, rest)
+	case "unlock":
+		return e.userUnlock(rest)
 	}
 	fs, l := e.flags("user create")
 	orgSlug := fs.String("org", "", "organization slug (required)")
@@ -98,5 +100,29 @@ func (e *env) userStatus(sub string, args []string) error {
 		return writeJSON(e.stdout, userOut(u))
 	}
 	_, err = fmt.Fprintf(e.stdout, "user %s is %s\n", u.Email, u.Status)
+	return err
+}
+
+// userUnlock is user unlock: it forgets the failed sign-ins counted against an email (both
+// classes of the lockout), in Redis alone, and logs the event. The email need not be an
+// account's: failures are counted for any email typed.
+func (e *env) userUnlock(args []string) error {
+	fs, l := e.flags("user unlock")
+	email := fs.String("email", "", "the email address whose failed sign-ins are forgotten (required)")
+	cfg, err := e.load(fs, l, args, config.NeedRedis)
+	if err != nil {
+		return err
+	}
+	if *email == "" {
+		return usagef("--email is required")
+	}
+	if len(*email) > account.MaxEmailBytes {
+		return usagef("--email is longer than %d bytes", account.MaxEmailBytes)
+	}
+	if err := app.UnlockUser(e.ctx, cfg, *email); err != nil {
+		return err
+	}
+	e.logger(cfg).Info("login unlocked", "event", "unlock", "email", account.LogIdentifier(strings.TrimSpace(*email)))
+	_, err = fmt.Fprintf(e.stdout, "sign-in failures of %s cleared\n", strings.TrimSpace(*email))
 	return err
 }

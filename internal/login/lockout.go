@@ -177,7 +177,7 @@ func (l *Lockout) Succeeded(ctx context.Context, a Attempt) error {
 	return l.store.ResetAttempts(ctx, a.Email, a.Class)
 }
 
-// Unlock forgets every failure of email, both classes (`sesame user unlock`).
-func (l *Lockout) Unlock(ctx context.Context, email string) error {
-	return l.store.ClearAttempts(ctx, NormalizeEmail(email))
+// Unlock forgets every failure of email in store, both classes (`sesame user unlock`).
+func Unlock(ctx context.Context, store LockoutStore, email string) error {
+	return store.ClearAttempts(ctx, NormalizeEmail(email))
 }

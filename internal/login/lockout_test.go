@@ -99,7 +99,11 @@ func TestLockoutResetOnSuccess(t *testing.T) {
 func TestLockoutUnlock(t *testing.T) {
 	t.Parallel()
 	clock := testenv.NewClock(time.Now())
-	l := newLockout(t, clock)
+	st := testenv.RedisStore(t)
+	l, err := login.NewLockout(st, login.DefaultLockout, deviceKey, clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const email = "unlock@example.com"
 	cookie := l.DeviceCookie(email)
 	for range 5 {
@@ -109,7 +113,7 @@ func TestLockoutUnlock(t *testing.T) {
 	if fail(t, l, " UNLOCK@example.COM ", "") == nil || fail(t, l, email, cookie) == nil {
 		t.Fatal("both classes should be in their delay")
 	}
-	if err := l.Unlock(context.Background(), "Unlock@Example.com"); err != nil {
+	if err := login.Unlock(context.Background(), st, " Unlock@Example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if err := fail(t, l, email, ""); err != nil {
