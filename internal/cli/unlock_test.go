@@ -50,5 +50,6 @@ func TestUserUnlock(t *testing.T) {
 		}
 	}
 	wantBadInput(t, sesame(t, env, "", "user", "unlock"), "--email is required")
+	wantBadInput(t, sesame(t, env, "", "user", "unlock", "--email", strings.Repeat("a", 321)), "--email is longer than 320 bytes")
 	wantBadInput(t, sesame(t, map[string]string{}, "", "user", "unlock", "--email", "a@b.c"), "SESAME_REDIS_URL (--redis-url): required")
 }

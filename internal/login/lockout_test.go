@@ -241,3 +241,31 @@ func TestHumanWait(t *testing.T) {
 		}
 	}
 }
+
+// The lockout check on the password step's hot path: one script run against a real Redis
+// (check and count), plus the reset a success makes. Compare with BenchmarkAuthenticate
+// (internal/store/postgres), one argon2id verification.
+func BenchmarkLockout(b *testing.B) {
+	l, err := login.NewLockout(testenv.RedisStore(b), login.DefaultLockout, deviceKey, time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	cookie := l.DeviceCookie("bench@example.com")
+	b.Run("begin", func(b *testing.B) {
+		for b.Loop() {
+			a, err := l.Begin(ctx, "bench@example.com", cookie)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := l.Succeeded(ctx, a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("class", func(b *testing.B) {
+		for b.Loop() {
+			l.Class("bench@example.com", cookie)
+		}
+	})
+}

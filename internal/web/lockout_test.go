@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/httpx"
+	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/secret"
 	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/testserver"
@@ -211,6 +213,33 @@ func TestLockoutLogInjection(t *testing.T) {
 	}
 	if !strings.Contains(logs, "event=lockout_refused email=invalid_identifier") {
 		t.Errorf("no lockout event logged:\n%s", logs)
+	}
+}
+
+// A lockout count that fails (here Redis refuses scripts, while the transaction's own
+// commands still work) stops the password step: the password is not checked, the step not
+// passed, no cookie set.
+func TestLockoutCountFails(t *testing.T) {
+	t.Parallel()
+	h := testserver.Start(t, testserver.Options{OwnRedis: true})
+	b := newBrowser(t, h)
+	id, _ := b.authorize(nil)
+	form := b.loginForm(id)
+	opt, err := goredis.ParseURL(h.RedisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goredis.NewClient(opt)
+	defer c.Close()
+	if err := c.Do(t.Context(), "ACL", "SETUSER", "default", "-@scripting").Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := b.post("/login", withPassword(form, testserver.Email, testserver.Password))
+	if r.status < 500 || r.setCookie(httpx.SessionCookie) != nil || r.setCookie(httpx.DeviceCookie) != nil {
+		t.Errorf("POST /login with the lockout count failing = %d, cookies %q; want a 5xx and no cookie", r.status, r.header.Values("Set-Cookie"))
+	}
+	if next := b.next(id); next != login.StepPassword {
+		t.Errorf("Next = %q, want the password step still (not passed)", next)
 	}
 }
 
