@@ -62,7 +62,23 @@ func (h *Handler) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Guessing the current password from a stolen session meets the same lockout as the
+	// sign-in form, counted under the user (this page knows the user, not a typed email).
+	att, err := h.Lockout.Begin(ctx, "user:"+sess.UserID, "")
+	if locked := (*login.LockedError)(nil); errors.As(err, &locked) {
+		httpx.Logger(ctx).Warn("password change refused: locked out", "event", "lockout_refused", "user_id", sess.UserID, "wait", locked.Wait)
+		page.Error = "Too many wrong passwords. Wait " + login.HumanWait(locked.Wait) + " and try again."
+		return h.Pages.Render(w, http.StatusBadRequest, "password.html", page)
+	}
+	if err != nil {
+		return err
+	}
 	err = h.Passwords.ChangePassword(ctx, userID, secret.New(r.PostForm.Get("current")), secret.New(r.PostForm.Get("new")))
+	if err == nil || !errors.Is(err, account.ErrBadCredentials) {
+		if err := h.Lockout.Succeeded(ctx, att); err != nil {
+			return err
+		}
+	}
 	var rule *account.PolicyError
 	switch {
 	case errors.Is(err, account.ErrBadCredentials), errors.Is(err, account.ErrMalformedCredentials):

@@ -93,3 +93,31 @@ func TestPasswordChange(t *testing.T) {
 	}
 	fresh.signIn(testserver.Email, next)
 }
+
+// Guessing the current password on the change page meets the sign-in lockout: after the
+// threshold (5) of wrong current passwords even the right one is refused for the delay, and
+// the password stays as it was.
+func TestPasswordChangeLockout(t *testing.T) {
+	t.Parallel()
+	h := testserver.Start(t, testserver.Options{})
+	a, _, _ := signedIn(t, h)
+	csrf := hidden(a.get("/account/password").body).Get("csrf")
+	submit := func(current string) response {
+		return a.post("/account/password", url.Values{"csrf": {csrf}, "current": {current}, "new": {"a brand new passphrase"}})
+	}
+	for i := range 5 {
+		if r := submit("wrong guess"); !strings.Contains(r.body, "The current password is not right.") {
+			t.Fatalf("guess %d:\n%.600s", i+1, r.body)
+		}
+	}
+	r := submit(testserver.Password)
+	checkPage(t, r, http.StatusBadRequest, "Change password")
+	if !strings.Contains(r.body, "Too many wrong passwords. Wait 30 seconds") {
+		t.Errorf("the right password after 5 wrong ones:\n%.600s", r.body)
+	}
+	newBrowser(t, h).signIn(testserver.Email, testserver.Password) // unchanged
+	h.Clock.Advance(31 * time.Second)
+	if r := submit(testserver.Password); !strings.Contains(r.body, "Your password was changed.") {
+		t.Errorf("after the delay:\n%.600s", r.body)
+	}
+}
