@@ -4,6 +4,7 @@ package account
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/sesameid/sesame/internal/input"
 	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/internal/org"
 	"github.com/sesameid/sesame/internal/secret"
 )
 
@@ -58,6 +60,10 @@ var (
 
 // Store is the persistence the Service needs.
 type Store interface {
+	// OrgByID returns the live organization with id, its password policy override included.
+	OrgByID(ctx context.Context, id uuid.UUID) (org.Organization, error)
+	// SetOrgPasswordPolicy stores the organization's password policy override (JSON).
+	SetOrgPasswordPolicy(ctx context.Context, id uuid.UUID, override json.RawMessage, now time.Time) error
 	CreateUser(ctx context.Context, u User) error
 	UsersByOrg(ctx context.Context, orgID uuid.UUID) ([]User, error)
 	// SetUserStatus moves the user with email from status from (or already to) to status
@@ -70,11 +76,55 @@ type Service struct {
 	store  Store
 	hasher *Hasher
 	now    func() time.Time
+	policy Policy // the deployment's password policy
 }
 
-// NewService returns a Service hashing passwords with hasher.
+// NewService returns a Service hashing passwords with hasher, under DefaultPolicy.
 func NewService(store Store, hasher *Hasher, now func() time.Time) *Service {
-	return &Service{store: store, hasher: hasher, now: now}
+	return &Service{store: store, hasher: hasher, now: now, policy: DefaultPolicy()}
+}
+
+// WithPolicy returns a copy of s whose deployment password policy is p.
+func (s *Service) WithPolicy(p Policy) *Service {
+	c := *s
+	c.policy = p
+	return &c
+}
+
+// Policy returns the password policy of the organization with orgID: the deployment's,
+// tightened by the organization's override.
+func (s *Service) Policy(ctx context.Context, orgID uuid.UUID) (Policy, org.Organization, error) {
+	return orgPolicy(ctx, s.store, s.policy, orgID)
+}
+
+// orgPolicy is the policy of the organization with orgID under the deployment's policy.
+func orgPolicy(ctx context.Context, orgs interface {
+	OrgByID(ctx context.Context, id uuid.UUID) (org.Organization, error)
+}, deployment Policy, orgID uuid.UUID) (Policy, org.Organization, error) {
+	o, err := orgs.OrgByID(ctx, orgID)
+	if err != nil {
+		return Policy{}, org.Organization{}, err
+	}
+	p, err := deployment.ForOrg(o.PasswordPolicy)
+	return p, o, err
+}
+
+// SetOrgPolicy stores override as the password policy override of the organization with
+// orgID and returns the organization's resulting policy. The override may only be stricter
+// than the deployment's policy (ErrLooserPolicy); a zero override removes it.
+func (s *Service) SetOrgPolicy(ctx context.Context, orgID uuid.UUID, override Policy) (Policy, error) {
+	p, err := s.policy.Override(override)
+	if err != nil {
+		return Policy{}, err
+	}
+	raw, err := json.Marshal(override)
+	if err != nil {
+		return Policy{}, err
+	}
+	if err := s.store.SetOrgPasswordPolicy(ctx, orgID, raw, s.now()); err != nil {
+		return Policy{}, err
+	}
+	return p, nil
 }
 
 // NewUser is the input of Create.
@@ -85,29 +135,10 @@ type NewUser struct {
 	Password secret.Secret // empty: the user starts pending first access
 }
 
-// Password length bounds (NIST SP 800-63B: at least 8; we ask 10; long passphrases allowed
-// up to a bound that keeps hashing cheap to refuse).
-const (
-	MinPasswordLen = 10
-	MaxPasswordLen = 128
-)
-
-// CheckPassword applies the password policy. Any printable character is allowed, spaces
-// included; control characters are not (sign-in refuses them: input.Clean).
-func CheckPassword(pw secret.Secret) error {
-	n := utf8.RuneCountInString(pw.Reveal())
-	switch {
-	case !utf8.ValidString(pw.Reveal()):
-		return &PolicyError{Rule: "encoding", Message: "must be valid UTF-8"}
-	case !input.Clean(pw.Reveal()):
-		return &PolicyError{Rule: "control", Message: "must not contain control characters"}
-	case n < MinPasswordLen:
-		return &PolicyError{Rule: "min_length", Message: fmt.Sprintf("must be at least %d characters", MinPasswordLen)}
-	case n > MaxPasswordLen:
-		return &PolicyError{Rule: "max_length", Message: fmt.Sprintf("must be at most %d characters", MaxPasswordLen)}
-	}
-	return nil
-}
+// CheckPassword applies DefaultPolicy to a password without a subject. Any printable
+// character is allowed, spaces included; control characters are not (sign-in refuses them:
+// input.Clean).
+func CheckPassword(pw secret.Secret) error { return DefaultPolicy().Check(pw, Subject{}) }
 
 // NormalizeEmail checks that email is a bare address and returns it trimmed.
 func NormalizeEmail(email string) (string, error) {
@@ -138,10 +169,14 @@ func (s *Service) Create(ctx context.Context, in NewUser) (User, error) {
 	}
 	u := User{ID: id, OrgID: in.OrgID, Email: email, Name: name, Status: StatusPending, CreatedAt: s.now().UTC()}
 	if !in.Password.IsZero() {
-		if err := CheckPassword(in.Password); err != nil {
+		p, o, err := s.Policy(ctx, in.OrgID)
+		if err != nil {
 			return User{}, err
 		}
-		if u.PasswordHash, err = s.hasher.Hash(ctx, in.Password.Reveal()); err != nil {
+		if err := p.Check(in.Password, Subject{Email: email, OrgName: o.Name}); err != nil {
+			return User{}, err
+		}
+		if u.PasswordHash, err = s.hasher.Hash(ctx, NormalizePassword(in.Password.Reveal())); err != nil {
 			return User{}, err
 		}
 		u.Status = StatusActive

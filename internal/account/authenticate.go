@@ -9,6 +9,7 @@ import (
 
 	"github.com/sesameid/sesame/internal/input"
 	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/internal/org"
 	"github.com/sesameid/sesame/internal/secret"
 )
 
@@ -40,6 +41,9 @@ type Credentials interface {
 	// SetPasswordHash replaces the password hash (a password change): password_changed_at
 	// is now.
 	SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error
+	// OrgByID returns the live organization with id: its name and password policy override
+	// for a password change.
+	OrgByID(ctx context.Context, id uuid.UUID) (org.Organization, error)
 }
 
 // Authenticator checks passwords.
@@ -48,12 +52,21 @@ type Authenticator struct {
 	hasher *Hasher
 	now    func() time.Time
 	dummy  string // a hash to verify against when the user does not exist
+	policy Policy // the deployment's password policy, for password changes
 }
 
 // NewAuthenticator returns an Authenticator verifying and upgrading hashes with hasher.
 func NewAuthenticator(store Credentials, hasher *Hasher, now func() time.Time) *Authenticator {
 	// The dummy has the configured parameters: an unknown email costs what a wrong password costs.
-	return &Authenticator{store: store, hasher: hasher, now: now, dummy: hasher.dummy()}
+	return &Authenticator{store: store, hasher: hasher, now: now, dummy: hasher.dummy(), policy: DefaultPolicy()}
+}
+
+// WithPolicy returns a copy of a whose deployment password policy (for password changes)
+// is p.
+func (a *Authenticator) WithPolicy(p Policy) *Authenticator {
+	c := *a
+	c.policy = p
+	return &c
 }
 
 // Authenticate returns the active user with email and password, or ErrBadCredentials.
@@ -66,6 +79,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, email string, password
 	if len(email) > MaxEmailBytes || len(pw) > MaxPasswordBytes || !input.Clean(email) || !input.Clean(pw) {
 		return User{}, ErrMalformedCredentials
 	}
+	pw = NormalizePassword(pw) // as it was hashed: Service.Create
 	u, err := a.store.UserByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) || (err == nil && u.PasswordHash == "") {
 		if _, _, err := a.hasher.Verify(ctx, pw, a.dummy); kind.Is(err, kind.Unavailable) {

@@ -10,7 +10,9 @@ import (
 )
 
 // ChangePassword sets the active user's password to next when current is their password
-// now (ErrBadCredentials otherwise) and next passes the password rules. Both run through the
+// now (ErrBadCredentials otherwise) and next passes the password policy of the user's
+// organization, with their email and organization name as its subject. Both are
+// NFKC-normalized, as at sign-in and creation. Both run through the
 // hasher's slots. Ending what the old password opened (other sessions, refresh tokens) is
 // the caller's part: those live in other services' stores.
 func (a *Authenticator) ChangePassword(ctx context.Context, userID uuid.UUID, current, next secret.Secret) error {
@@ -24,17 +26,21 @@ func (a *Authenticator) ChangePassword(ctx context.Context, userID uuid.UUID, cu
 	if u.Status != StatusActive || u.PasswordHash == "" {
 		return ErrBadCredentials
 	}
-	ok, _, err := a.hasher.Verify(ctx, current.Reveal(), u.PasswordHash)
+	ok, _, err := a.hasher.Verify(ctx, NormalizePassword(current.Reveal()), u.PasswordHash)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return ErrBadCredentials
 	}
-	if err := CheckPassword(next); err != nil {
+	p, o, err := orgPolicy(ctx, a.store, a.policy, u.OrgID)
+	if err != nil {
 		return err
 	}
-	phc, err := a.hasher.Hash(ctx, next.Reveal())
+	if err := p.Check(next, Subject{Email: u.Email, OrgName: o.Name}); err != nil {
+		return err
+	}
+	phc, err := a.hasher.Hash(ctx, NormalizePassword(next.Reveal()))
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func TestHasherSlots(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := account.NewHasher(cheap, 2, 20*time.Millisecond)
-	phc, err := h.Hash(ctx, "correct horse battery")
+	phc, err := h.Hash(ctx, "Correct horse battery 7")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestHasherSlots(t *testing.T) {
 	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, account.ErrBusy) || !kind.Is(err, kind.Unavailable) {
 		t.Errorf("Hash with every slot taken = %v, want ErrBusy (Unavailable)", err)
 	}
-	if _, _, err := h.Verify(ctx, "correct horse battery", phc); !errors.Is(err, account.ErrBusy) {
+	if _, _, err := h.Verify(ctx, "Correct horse battery 7", phc); !errors.Is(err, account.ErrBusy) {
 		t.Errorf("Verify with every slot taken = %v, want ErrBusy", err)
 	}
 	cancelled, cancel := context.WithCancel(ctx)
@@ -55,7 +55,7 @@ func TestHasherSlots(t *testing.T) {
 		t.Fatal("Hash of a cancelled request still waiting for a slot after 30 s")
 	}
 	release()
-	if ok, _, err := h.Verify(ctx, "correct horse battery", phc); !ok || err != nil {
+	if ok, _, err := h.Verify(ctx, "Correct horse battery 7", phc); !ok || err != nil {
 		t.Errorf("Verify after the slots were given back = %v, %v; want true", ok, err)
 	}
 	// A free slot is taken even when the wait is over before it starts.
@@ -92,7 +92,7 @@ func authenticator(t *testing.T, h *account.Hasher) *account.Authenticator {
 		t.Fatal(err)
 	}
 	users := account.NewService(st, account.NewHasher(cheap, 1, time.Minute), time.Now)
-	if _, err := users.Create(ctx, account.NewUser{OrgID: o.ID, Email: "ada@example.com", Password: secret.New("correct horse battery")}); err != nil {
+	if _, err := users.Create(ctx, account.NewUser{OrgID: o.ID, Email: "ada@example.com", Password: secret.New("Correct horse battery 7")}); err != nil {
 		t.Fatal(err)
 	}
 	return account.NewAuthenticator(st, h, time.Now)
@@ -108,16 +108,16 @@ func TestAuthenticateBusy(t *testing.T) {
 	ctx := context.Background()
 	release := account.HoldSlots(h)
 	for name, c := range map[string][2]string{
-		"right password": {"ada@example.com", "correct horse battery"},
+		"right password": {"ada@example.com", "Correct horse battery 7"},
 		"wrong password": {"ada@example.com", "wrong horse battery"},
-		"unknown email":  {"nobody@example.com", "correct horse battery"},
+		"unknown email":  {"nobody@example.com", "Correct horse battery 7"},
 	} {
 		if _, err := a.Authenticate(ctx, c[0], secret.New(c[1])); !errors.Is(err, account.ErrBusy) {
 			t.Errorf("%s with every slot taken: %v, want ErrBusy", name, err)
 		}
 	}
 	release()
-	if _, err := a.Authenticate(ctx, "ada@example.com", secret.New("correct horse battery")); err != nil {
+	if _, err := a.Authenticate(ctx, "ada@example.com", secret.New("Correct horse battery 7")); err != nil {
 		t.Errorf("right password after the slots were given back: %v", err)
 	}
 }
@@ -135,15 +135,15 @@ func TestAuthenticateMalformed(t *testing.T) {
 		name, email, password string
 		want                  error
 	}{
-		{"email with NUL", "ada\x00@example.com", "correct horse battery", account.ErrMalformedCredentials},
-		{"email invalid UTF-8", "ada\xff@example.com", "correct horse battery", account.ErrMalformedCredentials},
-		{"email with a control character", "ada\x1b@example.com", "correct horse battery", account.ErrMalformedCredentials},
-		{"email of 321 bytes", email320 + "x", "correct horse battery", account.ErrMalformedCredentials},
+		{"email with NUL", "ada\x00@example.com", "Correct horse battery 7", account.ErrMalformedCredentials},
+		{"email invalid UTF-8", "ada\xff@example.com", "Correct horse battery 7", account.ErrMalformedCredentials},
+		{"email with a control character", "ada\x1b@example.com", "Correct horse battery 7", account.ErrMalformedCredentials},
+		{"email of 321 bytes", email320 + "x", "Correct horse battery 7", account.ErrMalformedCredentials},
 		{"password with NUL", "ada@example.com", "correct horse\x00battery", account.ErrMalformedCredentials},
 		{"password invalid UTF-8", "ada@example.com", "correct horse battery\xff", account.ErrMalformedCredentials},
 		{"password with a tab", "ada@example.com", "correct\thorse battery", account.ErrMalformedCredentials},
 		{"password of 1025 bytes", "ada@example.com", strings.Repeat("p", 1025), account.ErrMalformedCredentials},
-		{"email of 320 bytes", email320, "correct horse battery", account.ErrBadCredentials},
+		{"email of 320 bytes", email320, "Correct horse battery 7", account.ErrBadCredentials},
 		{"password of 1024 bytes", "ada@example.com", strings.Repeat("p", 1024), account.ErrBadCredentials},
 		{"password of printable Unicode and spaces", "ada@example.com", "Zoë 東京 🔑 horse", account.ErrBadCredentials},
 	} {
@@ -154,7 +154,7 @@ func TestAuthenticateMalformed(t *testing.T) {
 	}
 	// Refused before hashing: even a saturated hasher answers malformed input at once.
 	defer account.HoldSlots(h)()
-	if _, err := a.Authenticate(ctx, "ada\x00@example.com", secret.New("correct horse battery")); !errors.Is(err, account.ErrMalformedCredentials) {
+	if _, err := a.Authenticate(ctx, "ada\x00@example.com", secret.New("Correct horse battery 7")); !errors.Is(err, account.ErrMalformedCredentials) {
 		t.Errorf("malformed input with every slot taken: %v, want ErrMalformedCredentials", err)
 	}
 }

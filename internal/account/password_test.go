@@ -2,6 +2,7 @@ package account
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -80,21 +81,23 @@ func FuzzParsePHC(f *testing.F) {
 	})
 }
 
+// CheckPassword is the default policy without a subject (the table of every rule is
+// TestPolicyRules); these are the input-limit rules it kept.
 func TestCheckPassword(t *testing.T) {
 	tests := []struct {
 		pw   string
 		rule string
 	}{
-		{"short", "min_length"},
-		{"123456789", "min_length"},
-		{"1234567890", ""},
-		{strings.Repeat("é", 10), ""},
-		{strings.Repeat("a", 128), ""},
-		{strings.Repeat("a", 129), "max_length"},
-		{"abcdefghij\xff", "encoding"},
-		{"abcde\x00fghij", "control"},
-		{"abcde\tfghij", "control"},
-		{"correct horse battery", ""},
+		{"Short1!", "min_length"},
+		{"Abcdef123", "min_length"},
+		{"Abcdef123!", ""},
+		{strings.Repeat("Aa1", 42) + "xx", ""},
+		{strings.Repeat("Aa1", 43), "max_length"},
+		{"Abcdefghij1\xff", "encoding"},
+		{"Abcde\x00fghij1", "control"},
+		{"Abcde\tfghij1", "control"},
+		{strings.Repeat("é", 513), "max_bytes"},
+		{"Correct horse battery 7", ""},
 	}
 	for _, tt := range tests {
 		err := CheckPassword(secret.New(tt.pw))
@@ -104,6 +107,53 @@ func TestCheckPassword(t *testing.T) {
 			t.Errorf("CheckPassword(%d chars) = %v, want nil", len(tt.pw), err)
 		case tt.rule != "" && (!errors.As(err, &pe) || pe.Rule != tt.rule):
 			t.Errorf("CheckPassword(%d chars) = %v, want rule %s", len(tt.pw), err, tt.rule)
+		}
+	}
+}
+
+// The blocklist is built once, at first use: this measures that cost (time and heap) and
+// checks the set holds the whole file.
+func BenchmarkCommonPasswordsLoad(b *testing.B) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var set map[string]struct{}
+	for b.Loop() {
+		set = loadCommonPasswords()
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if len(set) < 10000 {
+		b.Fatalf("%d common passwords, want at least 10,000", len(set))
+	}
+	b.ReportMetric(float64(len(set)), "entries")
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB-retained")
+}
+
+func BenchmarkPolicyCheck(b *testing.B) {
+	p, s := DefaultPolicy(), Subject{Email: "ada.lovelace@example.com", OrgName: "Globex Corporation"}
+	pw := secret.New("Correct horse battery 7")
+	_ = p.Check(pw, s)
+	for b.Loop() {
+		if err := p.Check(pw, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestCommonPasswordsFile(t *testing.T) {
+	set := commonPasswords()
+	if len(set) != 30000 {
+		t.Errorf("%d common passwords, want the 30,000 of the file", len(set))
+	}
+	for _, pw := range []string{"123456", "password12", "1234567890", "qwertyuiop"} {
+		if _, ok := set[pw]; !ok {
+			t.Errorf("%q is not in the common passwords", pw)
+		}
+	}
+	for pw := range set {
+		if pw != strings.ToLower(pw) || pw != NormalizePassword(pw) || strings.HasPrefix(pw, "#") {
+			t.Errorf("entry %q is not lower-case NFKC", pw)
 		}
 	}
 }

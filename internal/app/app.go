@@ -61,7 +61,7 @@ func newServices(pool *pgxpool.Pool, cfg *config.Config, now func() time.Time) (
 	s := &Services{
 		Pool:    pool,
 		Orgs:    org.NewService(st, now),
-		Users:   account.NewService(st, hasher, now),
+		Users:   account.NewService(st, hasher, now).WithPolicy(cfg.PasswordPolicy),
 		Clients: client.NewService(st, now),
 		store:   st,
 		now:     now,
@@ -188,7 +188,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 		Sessions: login.Lifetimes{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute},
 	}, o.Now)
 	a.Logins = logins
-	auth := account.NewAuthenticator(a.store, a.hasher, o.Now)
+	auth := account.NewAuthenticator(a.store, a.hasher, o.Now).WithPolicy(cfg.PasswordPolicy)
 	refresh := token.NewRefresh(a.store, o.Now)
 	lockout, err := newLockout(cfg, rs, o.Now)
 	if err != nil {

@@ -61,7 +61,7 @@ func TestBootstrapCommands(t *testing.T) {
 		t.Errorf("org create --json = %+v", o)
 	}
 
-	r := mustRun(t, env, "correct horse battery\n", "user", "create", "--org", "acme", "--email", "Ada@Example.com", "--name", "Ada", "--password-stdin", "--json")
+	r := mustRun(t, env, "Correct horse battery 7\n", "user", "create", "--org", "acme", "--email", "Ada@Example.com", "--name", "Ada", "--password-stdin", "--json")
 	var u struct{ ID, Email, Status string }
 	if err := json.Unmarshal([]byte(r.stdout), &u); err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestBootstrapCommands(t *testing.T) {
 	if !strings.HasPrefix(phc, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("stored hash %q is not argon2id PHC with the default parameters", phc)
 	}
-	if ok, _, err := account.NewHasher(account.DefaultParams, 1, time.Minute).Verify(ctx, "correct horse battery", phc); !ok || err != nil {
+	if ok, _, err := account.NewHasher(account.DefaultParams, 1, time.Minute).Verify(ctx, "Correct horse battery 7", phc); !ok || err != nil {
 		t.Errorf("stored hash does not verify the password read from stdin: %v", err)
 	}
 	mustRun(t, env, "", "user", "create", "--org", "acme", "--email", "bob@example.com")

@@ -180,7 +180,8 @@ func (e *env) seedDemo(a *app.Services, path string) (demo, error) {
 	if err != nil {
 		return demo{}, err
 	}
-	pw := secret.Token()
+	// A random token, prefixed so it mixes all four character classes whatever it draws.
+	pw := secret.New("Pw-1" + secret.Token().Reveal())
 	if _, err := a.Users.Create(e.ctx, account.NewUser{OrgID: o.ID, Email: "demo@example.com", Name: "Demo User", Password: pw}); err != nil {
 		return demo{}, err
 	}

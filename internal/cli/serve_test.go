@@ -143,7 +143,7 @@ func TestServeRequestID(t *testing.T) {
 func TestNoSecretInLogs(t *testing.T) {
 	t.Parallel()
 	const dbPassword = "db-password-do-not-log"
-	const userPassword = "user-password-do-not-log"
+	const userPassword = "User-password-do-not-log"
 	// PostgreSQL trusts loopback connections in the test cluster, so any password works:
 	// what matters is whether Sesame ever prints it.
 	dbURL := strings.Replace(testenv.PostgresURL(t), "sesame@", "sesame:"+dbPassword+"@", 1)

@@ -203,7 +203,7 @@ func TestUserDisableEnable(t *testing.T) {
 	env := dbEnv(t)
 	env["SESAME_REDIS_URL"], env["SESAME_REDIS_KEY_PREFIX"] = testenv.Redis(t)
 	orgID(t, env, "Acme", "acme")
-	mustRun(t, env, "correct horse battery\n", "user", "create", "--org", "acme", "--email", "ada@example.com", "--password-stdin")
+	mustRun(t, env, "Correct horse battery 7\n", "user", "create", "--org", "acme", "--email", "ada@example.com", "--password-stdin")
 	mustRun(t, env, "", "user", "create", "--org", "acme", "--email", "bob@example.com") // pending: no password yet
 	status := func(email string) string {
 		t.Helper()

@@ -43,8 +43,9 @@ func (e *env) user(args []string) error {
 		if in.Password, err = readSecretLine(e); err != nil {
 			return err
 		}
-		// Check before touching the database: a bad password is the caller's mistake.
-		if err := account.CheckPassword(in.Password); err != nil {
+		// Check the deployment's policy before touching the database: a bad password is the
+		// caller's mistake. Create then applies the organization's policy.
+		if err := cfg.PasswordPolicy.Check(in.Password, account.Subject{Email: *email}); err != nil {
 			return err
 		}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/secret"
 	"github.com/sesameid/sesame/internal/signing"
@@ -55,6 +56,7 @@ type Config struct {
 	LockoutThreshold int
 	LockoutDelay     time.Duration
 	LockoutMaxDelay  time.Duration
+	PasswordPolicy   account.Policy // the deployment's rules for new passwords
 }
 
 // Need names what a command requires; Validate reports a missing required setting.
@@ -115,6 +117,11 @@ func Settings() []Setting {
 		{Key: "lockout_threshold", Flag: "lockout-threshold", Default: "5", Usage: "consecutive failed sign-ins on one email, counted apart with and without that user's device cookie, before each further attempt waits (at most 100, NIST SP 800-63B)", parse: uintSetting(func(c *Config, n uint64) { c.LockoutThreshold = int(n) }, 1, 100)},
 		{Key: "lockout_delay", Flag: "lockout-delay", Default: "30s", Usage: "the first wait after lockout_threshold failures; it doubles at each further failure", parse: durationSetting(func(c *Config) *time.Duration { return &c.LockoutDelay }, time.Second, time.Hour)},
 		{Key: "lockout_max_delay", Flag: "lockout-max-delay", Default: "15m", Usage: "the longest wait between failed sign-ins on one email", parse: durationSetting(func(c *Config) *time.Duration { return &c.LockoutMaxDelay }, time.Second, 24*time.Hour)},
+		{Key: "password_policy", Flag: "password-policy", Default: "default", Usage: "rules for new passwords: default (10 to 128 characters, 3 of lower-case/upper-case/digits/symbols, not a common password) or nist (NIST SP 800-63B: 15 characters, 8 in an organization requiring a second factor, no composition rules, not a common password); the four settings below adjust the preset, and an organization may only make them stricter", parse: parsePasswordPolicy},
+		{Key: "password_min_length", Flag: "password-min-length", Usage: "minimum password length in characters (Unicode code points after NFKC), at least 8 (default: the preset's)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordPolicy.MinLength = int(n) }, 8, 256)},
+		{Key: "password_max_length", Flag: "password-max-length", Usage: "maximum password length in characters, 64 to 256 (default: the preset's, 128)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordPolicy.MaxLength = int(n) }, 64, 256)},
+		{Key: "password_min_classes", Flag: "password-min-classes", Usage: "how many of the 4 character classes (lower-case, upper-case, digits, symbols) a password must mix, 0 to 4 (default: the preset's)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordPolicy.MinClasses = int(n) }, 0, 4)},
+		{Key: "password_blocklist", Flag: "password-blocklist", Usage: "refuse the 30,000 most common passwords: true or false (default: the preset's, true)", parse: parsePasswordBlocklist},
 		{Key: "shutdown_timeout", Flag: "shutdown-timeout", Default: "15s", Usage: "how long in-flight requests may run after SIGINT/SIGTERM", parse: parseShutdownTimeout},
 	}
 }
@@ -233,9 +240,30 @@ func (l *Loader) value(s Setting, set map[string]bool, getenv func(string) strin
 	return "", "", nil
 }
 
+func parsePasswordPolicy(c *Config, v string) error {
+	p, ok := account.Preset(v)
+	if !ok {
+		return errors.New("must be default or nist")
+	}
+	c.PasswordPolicy = p
+	return nil
+}
+
+func parsePasswordBlocklist(c *Config, v string) error {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return errors.New("must be true or false")
+	}
+	c.PasswordPolicy.Blocklist = b
+	return nil
+}
+
 // crossChecks reports the problems of settings valid alone but not together.
 func crossChecks(cfg *Config) []string {
 	var problems []string
+	if err := cfg.PasswordPolicy.Validate(); err != nil {
+		problems = append(problems, "SESAME_PASSWORD_* (--password-*): password policy: "+err.Error())
+	}
 	if cfg.SessionIdle > cfg.SessionAbsolute {
 		problems = append(problems, "SESAME_SESSION_IDLE_TIMEOUT (--session-idle-timeout): must not exceed SESAME_SESSION_ABSOLUTE_TIMEOUT")
 	}

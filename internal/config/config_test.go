@@ -2,6 +2,7 @@ package config
 
 import (
 	"flag"
+	"github.com/sesameid/sesame/internal/account"
 	"io"
 	"log/slog"
 	"os"
@@ -217,5 +218,40 @@ func TestPasswordHashLimits(t *testing.T) {
 	}
 	if cfg.PasswordSlots != 3 || cfg.PasswordWait != 500*time.Millisecond {
 		t.Errorf("PasswordSlots, PasswordWait = %d, %s; want 3, 500ms", cfg.PasswordSlots, cfg.PasswordWait)
+	}
+}
+
+// The password policy is a preset, default or nist, that the four settings after it adjust;
+// a combination outside the bounds of every policy is refused.
+func TestPasswordPolicy(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want account.Policy
+		err  string
+	}{
+		{"default", nil, account.DefaultPolicy(), ""},
+		{"nist", map[string]string{"SESAME_PASSWORD_POLICY": "nist"}, account.NISTPolicy(), ""},
+		{"nist adjusted", map[string]string{"SESAME_PASSWORD_POLICY": "nist", "SESAME_PASSWORD_MIN_LENGTH": "16", "SESAME_PASSWORD_MAX_LENGTH": "200", "SESAME_PASSWORD_MIN_CLASSES": "2", "SESAME_PASSWORD_BLOCKLIST": "false"},
+			account.Policy{MinLength: 16, MinLengthSecondFactor: 8, MaxLength: 200, MinClasses: 2}, ""},
+		{"unknown preset", map[string]string{"SESAME_PASSWORD_POLICY": "lax"}, account.Policy{}, "SESAME_PASSWORD_POLICY (--password-policy, from SESAME_PASSWORD_POLICY): must be default or nist"},
+		{"min below 8", map[string]string{"SESAME_PASSWORD_MIN_LENGTH": "7"}, account.Policy{}, "SESAME_PASSWORD_MIN_LENGTH"},
+		{"max below 64", map[string]string{"SESAME_PASSWORD_MAX_LENGTH": "63"}, account.Policy{}, "SESAME_PASSWORD_MAX_LENGTH"},
+		{"5 classes", map[string]string{"SESAME_PASSWORD_MIN_CLASSES": "5"}, account.Policy{}, "SESAME_PASSWORD_MIN_CLASSES"},
+		{"blocklist maybe", map[string]string{"SESAME_PASSWORD_BLOCKLIST": "maybe"}, account.Policy{}, "SESAME_PASSWORD_BLOCKLIST (--password-blocklist, from SESAME_PASSWORD_BLOCKLIST): must be true or false"},
+		{"min over max", map[string]string{"SESAME_PASSWORD_MIN_LENGTH": "100", "SESAME_PASSWORD_MAX_LENGTH": "64"}, account.Policy{}, "password policy: minimum length must not exceed the maximum length"},
+	}
+	for _, tt := range tests {
+		env := validEnv()
+		for k, v := range tt.env {
+			env[k] = v
+		}
+		cfg, err := load(t, nil, env, NeedServe)
+		switch {
+		case tt.err == "" && (err != nil || cfg.PasswordPolicy != tt.want):
+			t.Errorf("%s: Load = %+v, %v; want %+v", tt.name, cfg, err, tt.want)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("%s: Load err = %v, want %q", tt.name, err, tt.err)
+		}
 	}
 }

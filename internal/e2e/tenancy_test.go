@@ -18,7 +18,7 @@ import (
 // A second organization, seeded through the CLI beside acme.
 const (
 	globexEmail    = "gina@globex.example"
-	globexPassword = "globex horse battery staple"
+	globexPassword = "Grey horse battery staple 9"
 	partnerCB      = "https://partner.example/cb"
 	sharedCB       = "https://shared.example/cb"
 	globexCB       = "https://globex.example/cb"

@@ -4,6 +4,7 @@ package org
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -22,6 +23,9 @@ type Organization struct {
 	Name      string
 	Slug      string
 	CreatedAt time.Time
+	// PasswordPolicy is the organization's password policy override (JSON of an
+	// account.Policy, stricter than the deployment's), nil for none.
+	PasswordPolicy json.RawMessage
 }
 
 // Store is the persistence the Service needs.

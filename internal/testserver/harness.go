@@ -31,7 +31,7 @@ const MasterKey = "c2VzYW1lLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE="
 // Seeded credentials.
 const (
 	Email    = "ada@example.com"
-	Password = "correct horse battery staple"
+	Password = "Correct horse battery staple 7"
 	WebCB    = "https://rp.example/cb"
 	WebBye   = "https://rp.example/bye"
 )

@@ -89,7 +89,7 @@ func TestEndSessionAsks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const graceEmail, gracePassword = "grace@example.com", "another long password"
+	const graceEmail, gracePassword = "grace@example.com", "Another long password 2"
 	if _, err := h.Services.Users.Create(ctx, account.NewUser{OrgID: o.ID, Email: graceEmail, Name: "Grace", Password: secret.New(gracePassword)}); err != nil {
 		t.Fatal(err)
 	}

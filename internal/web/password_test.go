@@ -27,7 +27,7 @@ func TestPasswordChange(t *testing.T) {
 
 	anon := newBrowser(t, h)
 	checkPage(t, anon.get("/account/password"), http.StatusForbidden, "Not signed in")
-	checkPage(t, anon.post("/account/password", url.Values{"csrf": {"x"}, "current": {testserver.Password}, "new": {"a brand new passphrase"}}),
+	checkPage(t, anon.post("/account/password", url.Values{"csrf": {"x"}, "current": {testserver.Password}, "new": {"A brand new passphrase 2"}}),
 		http.StatusForbidden, "Not signed in")
 
 	a, sidA, _ := signedIn(t, h)
@@ -50,10 +50,13 @@ func TestPasswordChange(t *testing.T) {
 		status                    int
 		title, text               string
 	}{
-		{"no form token", "", testserver.Password, "a brand new passphrase", http.StatusBadRequest, "Form expired", ""},
-		{"another session's form token", "x" + csrf[1:], testserver.Password, "a brand new passphrase", http.StatusBadRequest, "Form expired", ""},
-		{"wrong current password", csrf, "not the password", "a brand new passphrase", http.StatusBadRequest, "Change password", "The current password is not right."},
+		{"no form token", "", testserver.Password, "A brand new passphrase 2", http.StatusBadRequest, "Form expired", ""},
+		{"another session's form token", "x" + csrf[1:], testserver.Password, "A brand new passphrase 2", http.StatusBadRequest, "Form expired", ""},
+		{"wrong current password", csrf, "not the password", "A brand new passphrase 2", http.StatusBadRequest, "Change password", "The current password is not right."},
 		{"new password too short", csrf, testserver.Password, "short", http.StatusBadRequest, "Change password", "The new password must be at least 10 characters."},
+		{"new password common", csrf, testserver.Password, "password12", http.StatusBadRequest, "Change password", "The new password is one of the most commonly used passwords: choose another."},
+		{"new password of one class", csrf, testserver.Password, "aaaaaaaaaa", http.StatusBadRequest, "Change password", "The new password must mix at least 3 of: lower-case letters, upper-case letters, digits, symbols."},
+		{"new password with the email", csrf, testserver.Password, "Ada@Example 2024", http.StatusBadRequest, "Change password", "The new password must not contain the name of your email address."},
 	} {
 		r := submit(tc.csrf, tc.current, tc.next)
 		checkPage(t, r, tc.status, tc.title)
@@ -68,7 +71,7 @@ func TestPasswordChange(t *testing.T) {
 		t.Fatalf("a refused change revoked the refresh token: %v", err)
 	}
 
-	const next = "a brand new passphrase"
+	const next = "A brand new passphrase 2"
 	r = submit(csrf, testserver.Password, next)
 	checkPage(t, r, http.StatusOK, "Change password")
 	if !strings.Contains(r.body, "Your password was changed.") {
@@ -103,7 +106,7 @@ func TestPasswordChangeLockout(t *testing.T) {
 	a, _, _ := signedIn(t, h)
 	csrf := hidden(a.get("/account/password").body).Get("csrf")
 	submit := func(current string) response {
-		return a.post("/account/password", url.Values{"csrf": {csrf}, "current": {current}, "new": {"a brand new passphrase"}})
+		return a.post("/account/password", url.Values{"csrf": {csrf}, "current": {current}, "new": {"A brand new passphrase 2"}})
 	}
 	for i := range 5 {
 		if r := submit("wrong guess"); !strings.Contains(r.body, "The current password is not right.") {

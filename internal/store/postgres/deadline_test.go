@@ -36,10 +36,14 @@ func TestEveryCallHasADeadline(t *testing.T) {
 	st := postgres.New(pool, stallDeadline)
 	now, id, hash := time.Now(), uuid.New(), []byte("hash")
 	calls := testenv.Calls{
-		"Ping":                st.Ping,
-		"CreateOrg":           func(ctx context.Context) error { return st.CreateOrg(ctx, org.Organization{ID: id}) },
-		"OrgBySlug":           func(ctx context.Context) error { _, err := st.OrgBySlug(ctx, "acme"); return err },
-		"Orgs":                func(ctx context.Context) error { _, err := st.Orgs(ctx); return err },
+		"Ping":      st.Ping,
+		"CreateOrg": func(ctx context.Context) error { return st.CreateOrg(ctx, org.Organization{ID: id}) },
+		"OrgBySlug": func(ctx context.Context) error { _, err := st.OrgBySlug(ctx, "acme"); return err },
+		"Orgs":      func(ctx context.Context) error { _, err := st.Orgs(ctx); return err },
+		"OrgByID":   func(ctx context.Context) error { _, err := st.OrgByID(ctx, id); return err },
+		"SetOrgPasswordPolicy": func(ctx context.Context) error {
+			return st.SetOrgPasswordPolicy(ctx, id, []byte(`{}`), now)
+		},
 		"CreateUser":          func(ctx context.Context) error { return st.CreateUser(ctx, account.User{ID: id}) },
 		"UsersByOrg":          func(ctx context.Context) error { _, err := st.UsersByOrg(ctx, id); return err },
 		"UserByEmail":         func(ctx context.Context) error { _, err := st.UserByEmail(ctx, "a@example.com"); return err },
