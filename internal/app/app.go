@@ -17,6 +17,7 @@ import (
 
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/clientip"
 	"github.com/sesameid/sesame/internal/config"
 	"github.com/sesameid/sesame/internal/httpx"
 	"github.com/sesameid/sesame/internal/kind"
@@ -27,6 +28,7 @@ import (
 	"github.com/sesameid/sesame/internal/signing"
 	"github.com/sesameid/sesame/internal/store/postgres"
 	"github.com/sesameid/sesame/internal/store/redis"
+	"github.com/sesameid/sesame/internal/throttle"
 	"github.com/sesameid/sesame/internal/token"
 	"github.com/sesameid/sesame/internal/web"
 	"github.com/sesameid/sesame/templates"
@@ -208,6 +210,7 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	}
 	pagesHandler := &web.Handler{
 		Logins: logins, Authenticator: auth, Lockout: lockout, Hints: prov, Grants: rs, Passwords: auth, Refresh: refresh, Pages: pages, CallbackPath: oidcop.PathCallback,
+		Failures: throttle.New("login_failures", cfg.LoginFailures, rs, o.Now),
 	}
 	hc := health{checks: []check{{"postgres", a.store.Ping}, {"redis", rs.Ping}, {"signing_key", a.activeKey}}}
 	mux := http.NewServeMux()
@@ -215,7 +218,9 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	mux.Handle("GET /readyz", http.HandlerFunc(hc.ready))
 	prov.Routes(mux)
 	pagesHandler.Routes(mux)
-	h := httpx.Middleware(log, mux)
+	h := httpx.Middleware(log, flood(mux, pages,
+		throttle.New("login_pages", cfg.PagesRate, rs, o.Now), throttle.New("token", cfg.TokenRate, rs, o.Now)))
+	h = httpx.ClientIP(clientip.New(cfg.TrustedProxies, cfg.ClientIPHeader), h)
 	if cfg.Issuer.Scheme == "https" {
 		h = httpx.HSTS(h)
 	}
@@ -228,6 +233,22 @@ func newLockout(cfg *config.Config, rs *redis.Store, now func() time.Time) (*log
 	key := sha256.Sum256([]byte("sesame device cookie\x00" + cfg.MasterKey.Reveal()))
 	r := login.LockoutRule{Threshold: cfg.LockoutThreshold, Delay: cfg.LockoutDelay, MaxDelay: cfg.LockoutMaxDelay}
 	return login.NewLockout(rs, r, key[:], now)
+}
+
+// flood limits the login pages by client IP (perIP) and the token endpoint by client_id
+// (perClient); the other routes are cheap reads or authenticate their caller first.
+func flood(mux http.Handler, pages *httpx.Pages, perIP, perClient httpx.Limit) http.Handler {
+	byIP, byClient := pages.Throttle(perIP, mux), httpx.ThrottleClient(perClient, mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case oidcop.PathAuthorize, oidcop.PathCallback, web.PathLogin, web.PathEndSession, web.PathEndSessionConfirm:
+			byIP.ServeHTTP(w, r)
+		case oidcop.PathToken:
+			byClient.ServeHTTP(w, r)
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	})
 }
 
 // activeKey fails when no stored key can sign now (none active, or its private half does

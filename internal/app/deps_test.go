@@ -21,6 +21,7 @@ var layers = map[string]string{
 	"internal/seal":           "leaf",
 	"internal/secret":         "leaf",
 	"internal/input":          "leaf",
+	"internal/clientip":       "leaf",
 	"templates":               "leaf",
 	"migrations":              "leaf",
 	"internal/org":            "domain",
@@ -29,6 +30,7 @@ var layers = map[string]string{
 	"internal/client":         "domain",
 	"internal/token":          "domain",
 	"internal/signing":        "domain",
+	"internal/throttle":       "domain",
 	"internal/httpx":          "edgekit",
 	"internal/oidcop":         "edge",
 	"internal/web":            "edge",
@@ -44,7 +46,7 @@ var layers = map[string]string{
 // domainRank orders the domain packages: one may import another only of lower rank, so
 // dependencies run one way (org <- account <- login; client, token, signing beside them).
 var domainRank = map[string]int{
-	"internal/client": 0, "internal/org": 1, "internal/account": 2, "internal/token": 2,
+	"internal/client": 0, "internal/throttle": 0, "internal/org": 1, "internal/account": 2, "internal/token": 2,
 	"internal/signing": 2, "internal/login": 3,
 }
 

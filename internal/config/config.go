@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"sort"
@@ -21,8 +22,10 @@ import (
 
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
+	"github.com/sesameid/sesame/internal/clientip"
 	"github.com/sesameid/sesame/internal/secret"
 	"github.com/sesameid/sesame/internal/signing"
+	"github.com/sesameid/sesame/internal/throttle"
 )
 
 // Config is the validated configuration of a Sesame process.
@@ -57,6 +60,13 @@ type Config struct {
 	LockoutDelay     time.Duration
 	LockoutMaxDelay  time.Duration
 	PasswordPolicy   account.Policy // the deployment's rules for new passwords
+
+	// Login defences: the client IP and the rate limits.
+	TrustedProxies []netip.Prefix // peers whose ClientIPHeader is believed; none by default
+	ClientIPHeader string         // clientip.XForwardedFor or clientip.Forwarded
+	LoginFailures  throttle.Rate  // failed sign-ins per client IP, across all accounts
+	PagesRate      throttle.Rate  // requests per client IP to the login pages
+	TokenRate      throttle.Rate  // requests per client_id to the token endpoint
 }
 
 // Need names what a command requires; Validate reports a missing required setting.
@@ -122,6 +132,11 @@ func Settings() []Setting {
 		{Key: "password_max_length", Flag: "password-max-length", Usage: "maximum password length in characters, 64 to 256 (default: the preset's, 128)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordPolicy.MaxLength = int(n) }, 64, 256)},
 		{Key: "password_min_classes", Flag: "password-min-classes", Usage: "how many of the 4 character classes (lower-case, upper-case, digits, symbols) a password must mix, 0 to 4 (default: the preset's)", parse: uintSetting(func(c *Config, n uint64) { c.PasswordPolicy.MinClasses = int(n) }, 0, 4)},
 		{Key: "password_blocklist", Flag: "password-blocklist", Usage: "refuse the 30,000 most common passwords: true or false (default: the preset's, true)", parse: parsePasswordBlocklist},
+		{Key: "trusted_proxies", Flag: "trusted-proxies", Usage: "comma-separated CIDRs of the reverse proxies in front of Sesame, e.g. 10.0.0.0/8: only from these peers is client_ip_header believed; without it the connection's peer is the client", parse: parseTrustedProxies},
+		{Key: "client_ip_header", Flag: "client-ip-header", Default: clientip.XForwardedFor, Usage: "the header the trusted proxies append the client's address to: X-Forwarded-For or Forwarded; the rightmost address that is not a trusted proxy is the client", parse: parseClientIPHeader},
+		{Key: "login_failures_per_ip", Flag: "login-failures-per-ip", Default: "20/10m", Usage: "failed sign-ins allowed per client IP across all accounts (N/duration); beyond, sign-in answers 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.LoginFailures })},
+		{Key: "login_pages_rate", Flag: "login-pages-rate", Default: "300/1m", Usage: "requests per client IP to the login pages (/authorize, its callback, /login, /end_session; N/duration); beyond, 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.PagesRate })},
+		{Key: "token_rate", Flag: "token-rate", Default: "3000/1m", Usage: "requests per client_id to the token endpoint (N/duration); beyond, 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.TokenRate })},
 		{Key: "shutdown_timeout", Flag: "shutdown-timeout", Default: "15s", Usage: "how long in-flight requests may run after SIGINT/SIGTERM", parse: parseShutdownTimeout},
 	}
 }
@@ -462,4 +477,46 @@ func uintSetting(set func(*Config, uint64), lo, hi uint64) func(*Config, string)
 		set(c, n)
 		return nil
 	}
+}
+
+func rateSetting(field func(*Config) *throttle.Rate) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		r, err := throttle.ParseRate(v)
+		if err != nil {
+			return err
+		}
+		*field(c) = r
+		return nil
+	}
+}
+
+// maxTrustedProxies bounds the list every request is checked against.
+const maxTrustedProxies = 64
+
+func parseTrustedProxies(c *Config, v string) error {
+	var ps []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		p, err := netip.ParsePrefix(strings.TrimSpace(f))
+		if err != nil {
+			return errors.New("must be comma-separated CIDRs, e.g. 10.0.0.0/8,2001:db8::/32")
+		}
+		ps = append(ps, p.Masked())
+	}
+	if len(ps) > maxTrustedProxies {
+		return fmt.Errorf("at most %d CIDRs", maxTrustedProxies)
+	}
+	c.TrustedProxies = ps
+	return nil
+}
+
+func parseClientIPHeader(c *Config, v string) error {
+	switch {
+	case strings.EqualFold(v, clientip.XForwardedFor):
+		c.ClientIPHeader = clientip.XForwardedFor
+	case strings.EqualFold(v, clientip.Forwarded):
+		c.ClientIPHeader = clientip.Forwarded
+	default:
+		return errors.New("must be X-Forwarded-For or Forwarded")
+	}
+	return nil
 }

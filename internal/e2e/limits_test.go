@@ -194,7 +194,7 @@ func usedMemory(t *testing.T, rc *goredis.Client) int64 {
 }
 
 // 50 authorization requests POSTed at once, each with a 1 MB nonce: every one is refused
-// with 400 and Redis holds nothing more than before.
+// with 400 and Redis holds nothing more than before (the client IP's flood budget aside).
 func TestNonceFlood(t *testing.T) {
 	settings, rc := ownRedis(t)
 	e := start(t, settings)
@@ -204,8 +204,16 @@ func TestNonceFlood(t *testing.T) {
 		"scope": {"openid"}, "state": {"s"}, "nonce": {strings.Repeat("n", 1<<20)}, "code_challenge": {challenge},
 		"code_challenge_method": {"S256"}}
 	body := form.Encode()
-	keysBefore, memBefore := rc.DBSize(ctx).Val(), usedMemory(t, rc)
 	const n = 50
+	// n small requests first, at once: the login pages' flood limit then has its key for
+	// this IP, its script loaded (Redis's Lua engine starts on the first script) and Sesame's
+	// pool its connections, so the flood adds to none of them.
+	testenv.Together(n, func(int) {
+		if resp, err := http.Get(e.issuer + "/authorize"); err == nil {
+			resp.Body.Close()
+		}
+	})
+	keysBefore, memBefore := rc.DBSize(ctx).Val(), usedMemory(t, rc)
 	statuses := make([]int, n)
 	testenv.Together(n, func(i int) {
 		req, _ := http.NewRequest(http.MethodPost, e.issuer+"/authorize", strings.NewReader(body))

@@ -9,6 +9,7 @@ import (
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/login"
+	"github.com/sesameid/sesame/internal/throttle"
 )
 
 // HandlerFunc is an HTTP handler that returns its error; an adapter (Pages.Handle for
@@ -31,6 +32,7 @@ func LogError(r *http.Request, status int, err error) {
 	case status >= 500:
 		level = slog.LevelError
 	}
+	logThrottled(r, err)
 	Logger(r.Context()).Log(r.Context(), level, "request failed", "status", status, "kind", kind.Of(err).String(), "err", err)
 }
 
@@ -52,6 +54,7 @@ var pageErrors = []struct {
 	{login.ErrTooManyAttempts, pageText{http.StatusBadRequest, "Too many attempts", "This sign-in was stopped after too many attempts. Return to the application and start again."}},
 	{login.ErrNoSession, pageText{http.StatusForbidden, "Not signed in", "This page is for a signed-in user. Sign in through one of your applications, then come back."}},
 	{login.ErrOutOfOrder, pageText{http.StatusBadRequest, "Sign-in step out of order", "This step of the sign-in is not expected now. Return to the application and try again."}},
+	{throttle.ErrLimited, pageText{http.StatusTooManyRequests, "Too many requests", "Too many requests or failed sign-ins came from your network. Wait a few minutes and try again."}},
 	{client.ErrNotFound, pageText{http.StatusBadRequest, "Unknown application", "The application that sent you here is not registered."}},
 	{client.ErrRedirectURI, pageText{http.StatusBadRequest, "Invalid redirect", "The application asked to return to an address it has not registered."}},
 }
@@ -91,6 +94,10 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	LogError(r, t.status, err)
 	if t.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", RetryAfter)
+	}
+	var lim *throttle.Limited
+	if errors.As(err, &lim) {
+		w.Header().Set("Retry-After", lim.RetryAfterSeconds())
 	}
 	data := ErrorPage{Title: t.title, Message: t.message, RequestID: RequestID(r.Context())}
 	if rerr := p.Render(w, t.status, "error.html", data); rerr != nil {

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"github.com/sesameid/sesame/internal/clientip"
 )
 
 // WriteJSON writes v as JSON with status, uncacheable.
@@ -114,6 +116,9 @@ func Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		start := time.Now()
 		id := newRequestID()
 		rl := log.With("request_id", id)
+		if ip := clientip.From(r.Context()); ip.IsValid() {
+			rl = rl.With("client_ip", ip.String())
+		}
 		ctx := context.WithValue(context.WithValue(r.Context(), requestIDKey, id), loggerKey, rl)
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-ID", id)

@@ -7,10 +7,12 @@ import (
 	"strings"
 
 	"github.com/sesameid/sesame/internal/account"
+	"github.com/sesameid/sesame/internal/clientip"
 	"github.com/sesameid/sesame/internal/httpx"
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/secret"
+	"github.com/sesameid/sesame/internal/throttle"
 )
 
 var (
@@ -67,6 +69,12 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errUnreadableForm
 	}
+	// Failed sign-ins per client IP, across all accounts: a spent budget is a 429 before any
+	// password is checked (and counts nothing).
+	ip := clientip.From(r.Context()).String()
+	if err := h.Failures.Check(r.Context(), ip); err != nil {
+		return err
+	}
 	ctx, id, binding := r.Context(), r.PostForm.Get("id"), h.Pages.Cookie(r, httpx.BindingCookie)
 	// Binding and form token are checked before the attempt is counted (nobody else can
 	// spend the user's attempts), the attempt before the password (argon2id never runs for a
@@ -105,6 +113,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		if att.Delay > 0 {
 			httpx.Logger(ctx).Warn("login locked out", "event", "lockout", "email", account.LogIdentifier(email),
 				"class", string(att.Class), "failures", att.Failures, "delay", att.Delay)
+		}
+		if err := h.Failures.Take(ctx, ip); err != nil && !errors.Is(err, throttle.ErrLimited) {
+			return err
 		}
 		if tx.Spent() {
 			return login.ErrTooManyAttempts

@@ -59,6 +59,13 @@ type Lockout interface {
 	DeviceCookie(email string) string
 }
 
+// Failures is the budget of failed sign-ins per client IP (a throttle.Limit): Check refuses
+// when it is spent, Take counts one failure.
+type Failures interface {
+	Check(ctx context.Context, subject string) error
+	Take(ctx context.Context, subject string) error
+}
+
 // Handler serves the browser pages.
 type Handler struct {
 	Logins        Logins
@@ -68,6 +75,7 @@ type Handler struct {
 	Grants        Grants
 	Passwords     Passwords
 	Refresh       RefreshTokens
+	Failures      Failures // failed sign-ins per client IP
 	Pages         *httpx.Pages
 	CallbackPath  string // where a finished login goes to get its code (the provider's callback)
 }

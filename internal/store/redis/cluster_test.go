@@ -13,6 +13,7 @@ import (
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/store/redis"
 	"github.com/sesameid/sesame/internal/testenv"
+	"github.com/sesameid/sesame/internal/throttle"
 	"github.com/sesameid/sesame/internal/token"
 )
 
@@ -93,6 +94,10 @@ func TestCluster(t *testing.T) {
 		}},
 		{"ResetAttempts", func() error { return s.ResetAttempts(ctx, "ada@example.com", login.ClassUnknown) }},
 		{"ClearAttempts", func() error { return s.ClearAttempts(ctx, "ada@example.com") }},
+		{"Limit", func() error {
+			_, err := s.Limit(ctx, "l:x", throttle.Rate{Limit: 1, Period: time.Second}, now, true)
+			return err
+		}},
 	}
 	tested := map[string]bool{}
 	for i, st := range steps {

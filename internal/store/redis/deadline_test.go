@@ -10,6 +10,7 @@ import (
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/store/redis"
 	"github.com/sesameid/sesame/internal/testenv"
+	"github.com/sesameid/sesame/internal/throttle"
 	"github.com/sesameid/sesame/internal/token"
 )
 
@@ -84,6 +85,10 @@ func TestEveryCallHasADeadline(t *testing.T) {
 		},
 		"ResetAttempts": func(ctx context.Context) error { return st.ResetAttempts(ctx, "e", login.ClassKnown) },
 		"ClearAttempts": func(ctx context.Context) error { return st.ClearAttempts(ctx, "e") },
+		"Limit": func(ctx context.Context) error {
+			_, err := st.Limit(ctx, "l:x", throttle.Rate{Limit: 1, Period: time.Second}, now, true)
+			return err
+		},
 	}
 	if err := st.Ping(context.Background()); err != nil {
 		t.Fatal(err)

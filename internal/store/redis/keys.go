@@ -32,3 +32,4 @@ func (k keys) sessionGrants(id string) string   { return k.prefix + "sess-grants
 func (k keys) lockout(email string, class string) string {
 	return k.prefix + "lockout:{" + digest(email) + "}:" + class
 }
+func (k keys) limit(key string) string { return k.prefix + "limit:" + digest(key) }

@@ -1,0 +1,54 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sesameid/sesame/internal/throttle"
+)
+
+// gcraScript decides one event of a budget by GCRA, at the caller's time (ARGV[1], ms) rather
+// than Redis's, so tests drive it with their clock. KEYS[1] is a hash: tat, the theoretical
+// arrival time of the next event (ms), and over, set by the first refusal of a burst and
+// cleared by the next event taken. ARGV: now, the interval of one event (ms), the period
+// (the burst tolerance, ms), take (1: spend the event when it fits). An event fits when the
+// tat it would push to is at most one period ahead. Returns {allowed, retry after (ms),
+// first refusal}.
+var gcraScript = goredis.NewScript(`
+local now, interval, period = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tat = tonumber(redis.call('HGET', KEYS[1], 'tat')) or now
+if tat < now then tat = now end
+local next = tat + interval
+if next - now > period then
+  return {0, next - now - period, redis.call('HSETNX', KEYS[1], 'over', '1')}
+end
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[1], 'tat', next)
+  redis.call('HDEL', KEYS[1], 'over')
+  redis.call('PEXPIRE', KEYS[1], next - now)
+end
+return {1, 0, 0}
+`)
+
+// Limit decides one event of key's budget at rate (throttle.Store): atomic per key, by one
+// script. The key lives as long as its budget is not full again.
+func (s *Store) Limit(ctx context.Context, key string, rate throttle.Rate, now time.Time, take bool) (throttle.Decision, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	flag := "0"
+	if take {
+		flag = "1"
+	}
+	res, err := gcraScript.Run(ctx, s.c, []string{s.keys.limit(key)},
+		now.UnixMilli(), rate.Interval().Milliseconds(), rate.Period.Milliseconds(), flag).Int64Slice()
+	if err != nil {
+		return throttle.Decision{}, fail("rate limit", err)
+	}
+	if len(res) != 3 {
+		return throttle.Decision{}, errors.New("rate limit: unexpected script reply")
+	}
+	return throttle.Decision{Allowed: res[0] == 1, RetryAfter: time.Duration(res[1]) * time.Millisecond, First: res[2] == 1}, nil
+}

@@ -1,0 +1,68 @@
+package redis_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sesameid/sesame/internal/throttle"
+)
+
+// Limit is GCRA at the caller's time: a burst of Limit events passes at once, the next is
+// refused until one event's interval has passed (Retry-After), only the first refusal of a
+// burst is marked First, a check spends nothing, and each key has its own budget.
+func TestLimit(t *testing.T) {
+	s, ctx, now := fixture(t)
+	rate := throttle.Rate{Limit: 3, Period: time.Minute} // one event per 20 s
+	type step struct {
+		at        time.Duration // after now
+		key       string
+		take      bool
+		allowed   bool
+		retry     time.Duration
+		first     bool
+		rationale string
+	}
+	steps := []step{
+		{0, "a", false, true, 0, false, "a fresh budget has room"},
+		{0, "a", true, true, 0, false, "1 of 3"},
+		{0, "a", true, true, 0, false, "2 of 3"},
+		{0, "a", false, true, 0, false, "a check spends nothing"},
+		{0, "a", true, true, 0, false, "3 of 3"},
+		{0, "a", false, false, 20 * time.Second, true, "a check past the budget is refused, the first of the burst"},
+		{5 * time.Second, "a", true, false, 15 * time.Second, false, "refused again, not the first"},
+		{5 * time.Second, "b", true, true, 0, false, "another key has its own budget"},
+		{20 * time.Second, "a", true, true, 0, false, "one interval later, room for one"},
+		{20 * time.Second, "a", true, false, 20 * time.Second, true, "a new burst: first again"},
+		{2 * time.Minute, "a", true, true, 0, false, "a full period later"},
+		{2 * time.Minute, "a", true, true, 0, false, "the budget refilled to its limit, not past it"},
+		{2 * time.Minute, "a", true, true, 0, false, "3 of 3"},
+		{2 * time.Minute, "a", true, false, 20 * time.Second, true, "and no more"},
+	}
+	for i, st := range steps {
+		d, err := s.Limit(ctx, "test:"+st.key, rate, now.Add(st.at), st.take)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		want := throttle.Decision{Allowed: st.allowed, RetryAfter: st.retry, First: st.first}
+		if d != want {
+			t.Errorf("step %d (%s): %+v, want %+v", i, st.rationale, d, want)
+		}
+	}
+}
+
+// A budget's key expires once the budget is full again, so idle subjects hold no memory.
+func TestLimitExpires(t *testing.T) {
+	s, c, prefix := storeAndClient(t)
+	ctx, now := t.Context(), time.Now()
+	if _, err := s.Limit(ctx, "test:x", throttle.Rate{Limit: 10, Period: time.Hour}, now, true); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.Keys(ctx, prefix+"limit:*").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("limit keys = %v, %v; want one", keys, err)
+	}
+	ttl, err := c.PTTL(ctx, keys[0]).Result()
+	if err != nil || ttl <= 5*time.Minute || ttl > 6*time.Minute {
+		t.Errorf("TTL = %s, %v; want one event's interval, 6 min", ttl, err)
+	}
+}
