@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/sesameid/sesame/internal/clientip"
-	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/throttle"
 )
 
@@ -46,7 +45,7 @@ const maxLimitSubject = 128
 // ThrottleClient spends one event of the budget of l of the client_id a token request names
 // (HTTP Basic user name, else the form's client_id; not yet authenticated) for every request
 // of next, a JSON endpoint: a spent budget is answered 429 with Retry-After and
-// temporarily_unavailable, a store that cannot answer 503.
+// temporarily_unavailable, any other failure of the limit (a store that cannot answer) 503.
 func ThrottleClient(l Limit, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestClientID(r)
@@ -58,22 +57,15 @@ func ThrottleClient(l Limit, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		status, desc := http.StatusServiceUnavailable, "the service is temporarily unavailable: retry later"
-		retry := RetryAfter
+		// Any failure of the limit but a refusal (the store down or stalled) is 503: fail closed.
+		status, desc, retry := http.StatusServiceUnavailable, "the service is temporarily unavailable: retry later", RetryAfter
 		var lim *throttle.Limited
-		switch {
-		case errors.As(err, &lim):
+		if errors.As(err, &lim) {
 			status, desc, retry = http.StatusTooManyRequests, "too many requests for this client: retry later", lim.RetryAfterSeconds()
-		case !kind.Is(err, kind.Unavailable):
-			status, desc = http.StatusInternalServerError, "internal error"
 		}
 		LogError(r, status, err)
 		w.Header().Set("Retry-After", retry)
-		code := "temporarily_unavailable"
-		if status == http.StatusInternalServerError {
-			code = "server_error"
-		}
-		WriteJSON(w, status, map[string]string{"error": code, "error_description": desc, "request_id": RequestID(r.Context())})
+		WriteJSON(w, status, map[string]string{"error": "temporarily_unavailable", "error_description": desc, "request_id": RequestID(r.Context())})
 	})
 }
 
