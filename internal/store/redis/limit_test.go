@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/throttle"
 )
 
@@ -64,5 +65,17 @@ func TestLimitExpires(t *testing.T) {
 	ttl, err := c.PTTL(ctx, keys[0]).Result()
 	if err != nil || ttl <= 5*time.Minute || ttl > 6*time.Minute {
 		t.Errorf("TTL = %s, %v; want one event's interval, 6 min", ttl, err)
+	}
+}
+
+// The cost of one limit decision (one EVALSHA round trip) on the request path.
+func BenchmarkLimit(b *testing.B) {
+	s := testenv.RedisStore(b)
+	ctx, now := b.Context(), time.Now()
+	rate := throttle.Rate{Limit: 1_000_000, Period: 24 * time.Hour}
+	for b.Loop() {
+		if _, err := s.Limit(ctx, "bench:x", rate, now, true); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
