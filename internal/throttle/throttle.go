@@ -53,10 +53,20 @@ type Decision struct {
 	First      bool          // when refused: the first refusal since the budget last had room
 }
 
-// Store keeps the budgets: Limit decides whether one more event of key fits rate at now,
-// and when take is true and it fits, spends it. Atomic per key.
+// Op is what Store.Limit does with one event.
+type Op int
+
+// The operations on a budget.
+const (
+	OpRefund Op = -1 // give one event back (never above the full budget)
+	OpCheck  Op = 0  // decide whether one more event fits, spending nothing
+	OpTake   Op = 1  // spend one event when it fits
+)
+
+// Store keeps the budgets: Limit decides whether one more event of key fits rate at now and
+// does op. Atomic per key.
 type Store interface {
-	Limit(ctx context.Context, key string, rate Rate, now time.Time, take bool) (Decision, error)
+	Limit(ctx context.Context, key string, rate Rate, now time.Time, op Op) (Decision, error)
 }
 
 // ErrLimited matches every refusal (errors.Is); the error itself is a *Limited.
@@ -96,16 +106,24 @@ func New(name string, rate Rate, store Store, now func() time.Time) *Limit {
 }
 
 // Take spends one event of subject's budget, or returns a *Limited when none is left.
-func (l *Limit) Take(ctx context.Context, subject string) error { return l.decide(ctx, subject, true) }
-
-// Check returns a *Limited when subject's budget has no room for one more event, and
-// spends nothing: for events counted only once they happened (failed sign-ins).
-func (l *Limit) Check(ctx context.Context, subject string) error {
-	return l.decide(ctx, subject, false)
+func (l *Limit) Take(ctx context.Context, subject string) error {
+	return l.decide(ctx, subject, OpTake)
 }
 
-func (l *Limit) decide(ctx context.Context, subject string, take bool) error {
-	d, err := l.store.Limit(ctx, l.name+":"+subject, l.rate, l.now(), take)
+// Check returns a *Limited when subject's budget has no room for one more event, and
+// spends nothing.
+func (l *Limit) Check(ctx context.Context, subject string) error {
+	return l.decide(ctx, subject, OpCheck)
+}
+
+// Refund gives back one event Take spent: for a budget of failures, taken before the
+// attempt (so parallel attempts cannot all pass one check) and refunded when it succeeded.
+func (l *Limit) Refund(ctx context.Context, subject string) error {
+	return l.decide(ctx, subject, OpRefund)
+}
+
+func (l *Limit) decide(ctx context.Context, subject string, op Op) error {
+	d, err := l.store.Limit(ctx, l.name+":"+subject, l.rate, l.now(), op)
 	if err != nil {
 		return fmt.Errorf("%s: %w", l.name, err)
 	}

@@ -14,10 +14,11 @@ import (
 // A login transaction accepts login.MaxAttempts password submissions: the last one is still
 // checked (the right password signs in), and after that many failures the transaction is
 // dead: its page and its form say so, and even the right password no longer signs in. (The
-// lockout's threshold is set above those failures: this tests the transaction's own bound.)
+// lockout's threshold and the IP's failure budget are set above those failures: this tests
+// the transaction's own bound.)
 func TestLoginAttempts(t *testing.T) {
 	t.Parallel()
-	h := testserver.Start(t, testserver.Options{Env: map[string]string{"SESAME_LOCKOUT_THRESHOLD": "100"}})
+	h := testserver.Start(t, testserver.Options{Env: map[string]string{"SESAME_LOCKOUT_THRESHOLD": "100", "SESAME_LOGIN_FAILURES_PER_IP": "1000/10m"}})
 	const wrong = "wrong password, long enough"
 	// allButOne starts a login in a new browser and fails all its attempts but the last.
 	allButOne := func(t *testing.T) (*browser, string, url.Values) {

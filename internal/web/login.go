@@ -12,7 +12,6 @@ import (
 	"github.com/sesameid/sesame/internal/kind"
 	"github.com/sesameid/sesame/internal/login"
 	"github.com/sesameid/sesame/internal/secret"
-	"github.com/sesameid/sesame/internal/throttle"
 )
 
 var (
@@ -69,10 +68,11 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errUnreadableForm
 	}
-	// Failed sign-ins per client IP, across all accounts: a spent budget is a 429 before any
-	// password is checked (and counts nothing).
+	// Failed sign-ins per client IP, across all accounts: each attempt is counted before
+	// anything is checked, atomically (parallel attempts cannot all pass one check), and
+	// given back when it signs in; a spent budget is a 429.
 	ip := clientip.From(r.Context()).String()
-	if err := h.Failures.Check(r.Context(), ip); err != nil {
+	if err := h.Failures.Take(r.Context(), ip); err != nil {
 		return err
 	}
 	ctx, id, binding := r.Context(), r.PostForm.Get("id"), h.Pages.Cookie(r, httpx.BindingCookie)
@@ -114,9 +114,6 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 			httpx.Logger(ctx).Warn("login locked out", "event", "lockout", "email", account.LogIdentifier(email),
 				"class", string(att.Class), "failures", att.Failures, "delay", att.Delay)
 		}
-		if err := h.Failures.Take(ctx, ip); err != nil && !errors.Is(err, throttle.ErrLimited) {
-			return err
-		}
 		if tx.Spent() {
 			return login.ErrTooManyAttempts
 		}
@@ -126,6 +123,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.Lockout.Succeeded(ctx, att); err != nil {
+		return err
+	}
+	if err := h.Failures.Refund(ctx, ip); err != nil {
 		return err
 	}
 	passed, err := h.Logins.Pass(ctx, id, binding, login.StepPassword, &login.Identity{UserID: u.ID.String(), OrgID: u.OrgID.String()})

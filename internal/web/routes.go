@@ -59,11 +59,11 @@ type Lockout interface {
 	DeviceCookie(email string) string
 }
 
-// Failures is the budget of failed sign-ins per client IP (a throttle.Limit): Check refuses
-// when it is spent, Take counts one failure.
+// Failures is the budget of failed sign-ins per client IP (a throttle.Limit): Take counts
+// an attempt, or refuses when the budget is spent; Refund gives back one that signed in.
 type Failures interface {
-	Check(ctx context.Context, subject string) error
 	Take(ctx context.Context, subject string) error
+	Refund(ctx context.Context, subject string) error
 }
 
 // Handler serves the browser pages.

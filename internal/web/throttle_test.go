@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesameid/sesame/internal/testenv"
 	"github.com/sesameid/sesame/internal/testserver"
 )
 
@@ -63,7 +64,7 @@ func throttledEvents(logs, attrs string) int {
 
 // Failed sign-ins are counted per client IP across all accounts (default 20 per 10 min):
 // the 21st attempt from one IP, whatever the email, is refused with 429, Retry-After and a
-// page before any password is checked (the right one included); another IP signs in. The
+// page before anything is checked (the right password included); another IP signs in. The
 // budget refills with the clock (one failure per 30 s), and each burst is one log event.
 func TestLoginFailuresPerIP(t *testing.T) {
 	t.Parallel()
@@ -224,4 +225,52 @@ func TestThrottleRedisDown(t *testing.T) {
 			t.Errorf("no %q failure logged:\n%s", limit, h.Logs)
 		}
 	}
+}
+
+// Each sign-in attempt is counted before anything is checked, in one atomic step: of 20
+// wrong passwords posted at once from one IP (distinct emails, so no lockout), with a budget
+// of 5, exactly 5 are checked and 15 get 429 without a password verification.
+func TestLoginFailuresPerIPConcurrent(t *testing.T) {
+	t.Parallel()
+	h := testserver.Start(t, testserver.Options{Env: map[string]string{"SESAME_LOGIN_FAILURES_PER_IP": "5/10m"}})
+	type post struct {
+		b    *browser
+		form url.Values
+	}
+	var posts []post
+	for i := range 4 {
+		b := newBrowser(t, h)
+		id, _ := b.authorize(nil)
+		form := b.loginForm(id)
+		for j := range 5 {
+			posts = append(posts, post{b, withPassword(form, fmt.Sprintf("user%d-%d@example.com", i, j), "wrong password, long enough")})
+		}
+	}
+	statuses := make([]int, len(posts))
+	testenv.Together(len(posts), func(i int) {
+		statuses[i] = posts[i].b.post("/login", posts[i].form).status
+	})
+	counts := map[int]int{}
+	for _, s := range statuses {
+		counts[s]++
+	}
+	if counts[http.StatusOK] != 5 || counts[http.StatusTooManyRequests] != 15 {
+		t.Errorf("statuses of 20 parallel failures with a budget of 5 = %v, want 5 × 200 and 15 × 429", counts)
+	}
+	if n := strings.Count(h.Logs.String(), `msg="login failed"`); n != 5 {
+		t.Errorf("%d passwords checked, want 5", n)
+	}
+}
+
+// A sign-in that succeeds gives its attempt back: successes never spend the failure budget.
+func TestLoginSuccessNotCounted(t *testing.T) {
+	t.Parallel()
+	h := testserver.Start(t, testserver.Options{Env: map[string]string{"SESAME_LOGIN_FAILURES_PER_IP": "2/10m"}})
+	for range 3 {
+		newBrowser(t, h).signIn(testserver.Email, testserver.Password)
+	}
+	b := newBrowser(t, h)
+	failLogins(t, b, 2)
+	id, _ := b.authorize(nil)
+	checkPage(t, b.post("/login", withPassword(b.loginForm(id), testserver.Email, testserver.Password)), http.StatusTooManyRequests, "Too many requests")
 }

@@ -95,7 +95,7 @@ func TestCluster(t *testing.T) {
 		{"ResetAttempts", func() error { return s.ResetAttempts(ctx, "ada@example.com", login.ClassUnknown) }},
 		{"ClearAttempts", func() error { return s.ClearAttempts(ctx, "ada@example.com") }},
 		{"Limit", func() error {
-			_, err := s.Limit(ctx, "l:x", throttle.Rate{Limit: 1, Period: time.Second}, now, true)
+			_, err := s.Limit(ctx, "l:x", throttle.Rate{Limit: 1, Period: time.Second}, now, throttle.OpTake)
 			return err
 		}},
 	}

@@ -86,7 +86,7 @@ func TestEveryCallHasADeadline(t *testing.T) {
 		"ResetAttempts": func(ctx context.Context) error { return st.ResetAttempts(ctx, "e", login.ClassKnown) },
 		"ClearAttempts": func(ctx context.Context) error { return st.ClearAttempts(ctx, "e") },
 		"Limit": func(ctx context.Context) error {
-			_, err := st.Limit(ctx, "l:x", throttle.Rate{Limit: 1, Period: time.Second}, now, true)
+			_, err := st.Limit(ctx, "l:x", throttle.Rate{Limit: 1, Period: time.Second}, now, throttle.OpTake)
 			return err
 		},
 	}

@@ -14,18 +14,24 @@ import (
 // than Redis's, so tests drive it with their clock. KEYS[1] is a hash: tat, the theoretical
 // arrival time of the next event (ms), and over, set by the first refusal of a burst and
 // cleared by the next event taken. ARGV: now, the interval of one event (ms), the period
-// (the burst tolerance, ms), take (1: spend the event when it fits). An event fits when the
-// tat it would push to is at most one period ahead. Returns {allowed, retry after (ms),
-// first refusal}.
+// (the burst tolerance, ms), the cost (1: spend the event when it fits; 0: only check; -1:
+// give one event back). An event fits when the tat it would push to is at most one period
+// ahead. Returns {allowed, retry after (ms), first refusal}.
 var gcraScript = goredis.NewScript(`
-local now, interval, period = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, interval, period, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local tat = tonumber(redis.call('HGET', KEYS[1], 'tat')) or now
 if tat < now then tat = now end
+if cost < 0 then
+  -- a budget full again expires at once (PEXPIRE of 0 or less deletes the key)
+  redis.call('HSET', KEYS[1], 'tat', tat - interval)
+  redis.call('PEXPIRE', KEYS[1], tat - interval - now)
+  return {1, 0, 0}
+end
 local next = tat + interval
 if next - now > period then
   return {0, next - now - period, redis.call('HSETNX', KEYS[1], 'over', '1')}
 end
-if ARGV[4] == '1' then
+if cost > 0 then
   redis.call('HSET', KEYS[1], 'tat', next)
   redis.call('HDEL', KEYS[1], 'over')
   redis.call('PEXPIRE', KEYS[1], next - now)
@@ -35,15 +41,11 @@ return {1, 0, 0}
 
 // Limit decides one event of key's budget at rate (throttle.Store): atomic per key, by one
 // script. The key lives as long as its budget is not full again.
-func (s *Store) Limit(ctx context.Context, key string, rate throttle.Rate, now time.Time, take bool) (throttle.Decision, error) {
+func (s *Store) Limit(ctx context.Context, key string, rate throttle.Rate, now time.Time, op throttle.Op) (throttle.Decision, error) {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	flag := "0"
-	if take {
-		flag = "1"
-	}
 	res, err := gcraScript.Run(ctx, s.c, []string{s.keys.limit(key)},
-		now.UnixMilli(), rate.Interval().Milliseconds(), rate.Period.Milliseconds(), flag).Int64Slice()
+		now.UnixMilli(), rate.Interval().Milliseconds(), rate.Period.Milliseconds(), int(op)).Int64Slice()
 	if err != nil {
 		return throttle.Decision{}, fail("rate limit", err)
 	}
