@@ -39,8 +39,10 @@ type Credentials interface {
 	// password_changed_at stays.
 	UpgradePasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error
 	// SetPasswordHash replaces the password hash (a password change): password_changed_at
-	// is now.
-	SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error
+	// is now; the replaced hash joins the user's history, which keeps its keep latest.
+	SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time, keep int) error
+	// PasswordHistory returns the user's n latest previous password hashes, newest first.
+	PasswordHistory(ctx context.Context, id uuid.UUID, n int) ([]string, error)
 	// OrgByID returns the live organization with id: its name and password policy override
 	// for a password change.
 	OrgByID(ctx context.Context, id uuid.UUID) (org.Organization, error)

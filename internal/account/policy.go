@@ -27,6 +27,9 @@ type Policy struct {
 	MaxLength             int  `json:"max_length,omitempty"`
 	MinClasses            int  `json:"min_classes,omitempty"` // of lower-case, upper-case, digits, symbols
 	Blocklist             bool `json:"blocklist,omitempty"`   // refuse the common passwords (data/common-passwords.txt)
+	// History: a new password may not be any of the user's last History passwords (the
+	// current one included); 0 turns the rule off.
+	History int `json:"history,omitempty"`
 }
 
 // Bounds every policy stays within: NIST's floor of 8, and a ceiling on the maximum that
@@ -36,6 +39,7 @@ const (
 	floorMaxLength = 64
 	ceilMaxLength  = MaxPasswordBytes / utf8.UTFMax
 	maxClasses     = 4
+	maxHistory     = 24 // each remembered password costs one argon2id verification at a change
 )
 
 // DefaultPolicy is the deployment policy unless configured: 10 to 128 characters, at least
@@ -75,6 +79,8 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("minimum length must not exceed the maximum length")
 	case p.MinClasses < 0 || p.MinClasses > maxClasses:
 		return fmt.Errorf("character classes must be between 0 and %d", maxClasses)
+	case p.History < 0 || p.History > maxHistory:
+		return fmt.Errorf("password history must be between 0 and %d", maxHistory)
 	}
 	return nil
 }
@@ -99,6 +105,9 @@ func (p Policy) Override(o Policy) (Policy, error) {
 	if o.MinClasses < p.MinClasses && o.MinClasses != 0 {
 		looser = append(looser, fmt.Sprintf("character classes %d are fewer than %d", o.MinClasses, p.MinClasses))
 	}
+	if o.History < p.History && o.History != 0 {
+		looser = append(looser, fmt.Sprintf("password history %d is shorter than %d", o.History, p.History))
+	}
 	if len(looser) > 0 {
 		return Policy{}, fmt.Errorf("%w: %s", ErrLooserPolicy, strings.Join(looser, "; "))
 	}
@@ -109,6 +118,8 @@ func (p Policy) Override(o Policy) (Policy, error) {
 		err = fmt.Errorf("maximum length must be at least %d", floorMaxLength)
 	case o.MinClasses > maxClasses:
 		err = fmt.Errorf("character classes must be at most %d", maxClasses)
+	case o.History > maxHistory:
+		err = fmt.Errorf("password history must be at most %d", maxHistory)
 	}
 	if err != nil {
 		return Policy{}, fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -128,6 +139,7 @@ func (p Policy) tighten(o Policy) Policy {
 	}
 	p.MinClasses = max(p.MinClasses, min(o.MinClasses, maxClasses))
 	p.Blocklist = p.Blocklist || o.Blocklist
+	p.History = max(p.History, min(o.History, maxHistory))
 	return p
 }
 

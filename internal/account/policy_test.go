@@ -295,3 +295,81 @@ func TestServicePolicy(t *testing.T) {
 		t.Errorf("sign-in after the change, composed: %v", err)
 	}
 }
+
+// The history rule (Policy.History = n): a new password may not be any of the user's last n
+// passwords, the current one included; older ones come back; only hashes are kept, n-1 of
+// them per user.
+func TestPasswordHistory(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := testenv.PostgresStore(t)
+	o, err := org.NewService(st, time.Now).Create(ctx, "Hooli", "hooli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasher := account.NewHasher(cheap, 1, time.Minute)
+	u, err := account.NewService(st, hasher, time.Now).Create(ctx, account.NewUser{OrgID: o.ID, Email: "gavin@hooli.example",
+		Password: secret.New("Passphrase number 1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := account.DefaultPolicy()
+	p.History = 3
+	a := account.NewAuthenticator(st, hasher, time.Now).WithPolicy(p)
+	current := "Passphrase number 1"
+	change := func(next string) error {
+		err := a.ChangePassword(ctx, u.ID, secret.New(current), secret.New(next))
+		if err == nil {
+			current = next
+		}
+		return err
+	}
+	refused := func(next string) {
+		t.Helper()
+		var pe *account.PolicyError
+		if err := change(next); !errors.As(err, &pe) || pe.Rule != "history" || !strings.Contains(pe.Error(), "last 3 passwords") {
+			t.Errorf("change to %q = %v, want the history rule", next, err)
+		}
+	}
+	refused("Passphrase number 1") // the current password
+	for _, next := range []string{"Passphrase number 2", "Passphrase number 3"} {
+		if err := change(next); err != nil {
+			t.Fatalf("change to %q = %v", next, err)
+		}
+	}
+	refused("Passphrase number 1") // two changes ago: within the last 3
+	refused("Passphrase number 2")
+	if err := change("Passphrase number 4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := change("Passphrase number 1"); err != nil { // three changes ago: allowed again
+		t.Errorf("a password older than the last 3 = %v, want allowed", err)
+	}
+	hist, err := st.PasswordHistory(ctx, u.ID, 10)
+	if err != nil || len(hist) != 2 {
+		t.Errorf("history kept = %d hashes (%v), want 2 (n-1)", len(hist), err)
+	}
+	for _, h := range hist {
+		if !strings.HasPrefix(h, "$argon2id$") {
+			t.Errorf("history holds %q, want argon2id hashes only", h)
+		}
+	}
+	// An organization may lengthen the history, never shorten it, within 24.
+	if _, err := p.Override(account.Policy{History: 2}); !errors.Is(err, account.ErrLooserPolicy) {
+		t.Errorf("Override(history 2 < 3) = %v, want ErrLooserPolicy", err)
+	}
+	if got, err := p.Override(account.Policy{History: 5}); err != nil || got.History != 5 {
+		t.Errorf("Override(history 5) = %+v, %v", got, err)
+	}
+	if _, err := p.Override(account.Policy{History: 25}); err == nil {
+		t.Error("Override(history 25) accepted")
+	}
+	// Without the rule nothing is remembered and the current password may be set again.
+	b := account.NewAuthenticator(st, hasher, time.Now).WithPolicy(account.DefaultPolicy())
+	if err := b.ChangePassword(ctx, u.ID, secret.New(current), secret.New(current)); err != nil {
+		t.Errorf("history 0: setting the current password again = %v", err)
+	}
+	if hist, _ := st.PasswordHistory(ctx, u.ID, 10); len(hist) != 0 {
+		t.Errorf("history 0 kept %d hashes, want none", len(hist))
+	}
+}

@@ -72,6 +72,7 @@ func (e *env) orgPolicy(args []string) error {
 	maxLen := fs.Int("max-length", 0, "maximum password length in characters (at least 64)")
 	classes := fs.Int("min-classes", 0, "character classes a password must mix, of lower-case, upper-case, digits, symbols")
 	blocklist := fs.Bool("blocklist", false, "refuse the common passwords")
+	history := fs.Int("history", 0, "a new password may not be any of the user's last N passwords (0 to 24)")
 	clearOverride := fs.Bool("clear", false, "remove the override: the deployment's policy applies")
 	asJSON := fs.Bool("json", false, "print the policy as JSON")
 	cfg, err := e.load(fs, l, args, config.NeedDatabase)
@@ -97,6 +98,7 @@ func (e *env) orgPolicy(args []string) error {
 			"max-length":               func() { override.MaxLength = *maxLen },
 			"min-classes":              func() { override.MinClasses = *classes },
 			"blocklist":                func() { override.Blocklist = *blocklist },
+			"history":                  func() { override.History = *history },
 		} {
 			if changed[name] {
 				set()

@@ -238,6 +238,9 @@ func TestPasswordPolicy(t *testing.T) {
 		{"min below 8", map[string]string{"SESAME_PASSWORD_MIN_LENGTH": "7"}, account.Policy{}, "SESAME_PASSWORD_MIN_LENGTH"},
 		{"max below 64", map[string]string{"SESAME_PASSWORD_MAX_LENGTH": "63"}, account.Policy{}, "SESAME_PASSWORD_MAX_LENGTH"},
 		{"5 classes", map[string]string{"SESAME_PASSWORD_MIN_CLASSES": "5"}, account.Policy{}, "SESAME_PASSWORD_MIN_CLASSES"},
+		{"nist with history", map[string]string{"SESAME_PASSWORD_POLICY": "nist", "SESAME_PASSWORD_HISTORY": "5"},
+			account.Policy{MinLength: 15, MinLengthSecondFactor: 8, MaxLength: 128, Blocklist: true, History: 5}, ""},
+		{"history 25", map[string]string{"SESAME_PASSWORD_HISTORY": "25"}, account.Policy{}, "SESAME_PASSWORD_HISTORY"},
 		{"blocklist maybe", map[string]string{"SESAME_PASSWORD_BLOCKLIST": "maybe"}, account.Policy{}, "SESAME_PASSWORD_BLOCKLIST (--password-blocklist, from SESAME_PASSWORD_BLOCKLIST): must be true or false"},
 		{"min over max", map[string]string{"SESAME_PASSWORD_MIN_LENGTH": "100", "SESAME_PASSWORD_MAX_LENGTH": "64"}, account.Policy{}, "password policy: minimum length must not exceed the maximum length"},
 	}

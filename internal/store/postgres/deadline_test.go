@@ -49,7 +49,8 @@ func TestEveryCallHasADeadline(t *testing.T) {
 		"UserByEmail":         func(ctx context.Context) error { _, err := st.UserByEmail(ctx, "a@example.com"); return err },
 		"UserByID":            func(ctx context.Context) error { _, err := st.UserByID(ctx, id); return err },
 		"UpgradePasswordHash": func(ctx context.Context) error { return st.UpgradePasswordHash(ctx, id, "phc", now) },
-		"SetPasswordHash":     func(ctx context.Context) error { return st.SetPasswordHash(ctx, id, "phc", now) },
+		"SetPasswordHash":     func(ctx context.Context) error { return st.SetPasswordHash(ctx, id, "phc", now, 1) },
+		"PasswordHistory":     func(ctx context.Context) error { _, err := st.PasswordHistory(ctx, id, 3); return err },
 		"SetUserStatus": func(ctx context.Context) error {
 			_, err := st.SetUserStatus(ctx, "a@example.com", account.StatusActive, account.StatusDisabled, now)
 			return err

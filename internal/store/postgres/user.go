@@ -113,17 +113,49 @@ func (s *Store) SetUserStatus(ctx context.Context, email string, from, to accoun
 		RETURNING `+userColumns, email, string(from), string(to), now))
 }
 
-// SetPasswordHash replaces the user's password hash and records when it changed.
-func (s *Store) SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time) error {
+// SetPasswordHash replaces the user's password hash and records when it changed; with keep
+// above 0 the replaced hash joins the user's password history, which then keeps its keep
+// latest. One transaction: the history never disagrees with the password.
+func (s *Store) SetPasswordHash(ctx context.Context, id uuid.UUID, phc string, now time.Time, keep int) error {
 	ctx, cancel := s.call(ctx)
 	defer cancel()
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3
-		WHERE id = $1 AND deleted_at IS NULL`, id, phc, now)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if keep > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO password_history (user_id, password_hash, created_at)
+				SELECT id, password_hash, $2 FROM users WHERE id = $1 AND password_hash IS NOT NULL`, id, now); err != nil {
+				return err
+			}
+		}
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3
+			WHERE id = $1 AND deleted_at IS NULL`, id, phc, now)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return account.ErrNotFound
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM password_history WHERE user_id = $1 AND id NOT IN
+			(SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)`, id, keep)
+		return err
+	})
+	if errors.Is(err, account.ErrNotFound) {
+		return err
+	}
+	return fail("set password hash", err)
+}
+
+// PasswordHistory returns the user's n latest previous password hashes, newest first.
+func (s *Store) PasswordHistory(ctx context.Context, id uuid.UUID, n int) ([]string, error) {
+	ctx, cancel := s.call(ctx)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT password_hash FROM password_history
+		WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, id, n)
 	if err != nil {
-		return fail("set password hash", err)
+		return nil, fail("password history", err)
 	}
-	if tag.RowsAffected() == 0 {
-		return account.ErrNotFound
+	hashes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fail("password history", err)
 	}
-	return nil
+	return hashes, nil
 }
