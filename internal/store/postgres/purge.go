@@ -22,11 +22,18 @@ func (s *Store) PurgeRefreshTokens(ctx context.Context, before time.Time, batch 
 		return 0, false, fail("purge refresh tokens", err)
 	}
 	// The lock is the session's: the session ends with this connection, closed rather than
-	// returned to the pool, so the lock can never stay behind with a pooled connection.
+	// returned to the pool, so the lock can never stay behind with a pooled connection. It is
+	// also released first: the server ends a closed session a moment later, and the next
+	// purge (another process's) should not find it still held.
 	defer func() { _ = conn.Hijack().Close(cctx) }()
 	if err := conn.QueryRow(cctx, `SELECT pg_try_advisory_lock(hashtext('sesame.refresh_purge'))`).Scan(&ran); err != nil || !ran {
 		return 0, false, fail("purge refresh tokens", err)
 	}
+	defer func() {
+		uctx, cancel := s.call(context.WithoutCancel(ctx))
+		defer cancel()
+		_, _ = conn.Exec(uctx, `SELECT pg_advisory_unlock(hashtext('sesame.refresh_purge'))`)
+	}()
 	for {
 		n, err := s.purgeBatch(ctx, conn, before, batch)
 		deleted += n
