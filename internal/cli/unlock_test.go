@@ -26,7 +26,7 @@ func TestUserUnlock(t *testing.T) {
 	ctx, now := context.Background(), time.Now()
 	count := func(class login.Class) login.Count {
 		t.Helper()
-		n, err := st.CountAttempt(ctx, "ada@example.com", class, login.DefaultLockout, now)
+		n, err := st.CountAttempt(ctx, "ada@example.com", class, "", login.DefaultLockout, now)
 		if err != nil {
 			t.Fatal(err)
 		}

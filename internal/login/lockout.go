@@ -3,6 +3,7 @@ package login
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -47,13 +48,14 @@ func (r LockoutRule) Validate() error {
 
 // LockoutStore counts password failures per normalized email and class.
 type LockoutStore interface {
-	// CountAttempt is the atomic check-and-count: when the class of email is in its delay
+	// CountAttempt is the atomic check-and-count: when the counter of email's class (for
+	// ClassKnown, of the one device: each device cookie counts on its own) is in its delay
 	// it counts nothing and returns Wait, what is left of it; otherwise it counts the
 	// attempt as a failure in advance (success resets it), starts the delay r implies when
 	// the count reaches r.Threshold, and returns the count and that delay.
-	CountAttempt(ctx context.Context, email string, class Class, r LockoutRule, now time.Time) (Count, error)
-	// ResetAttempts forgets the failures of one class of email.
-	ResetAttempts(ctx context.Context, email string, class Class) error
+	CountAttempt(ctx context.Context, email string, class Class, device string, r LockoutRule, now time.Time) (Count, error)
+	// ResetAttempts forgets the failures of one counter of email.
+	ResetAttempts(ctx context.Context, email string, class Class, device string) error
 	// ClearAttempts forgets the failures of both classes of email.
 	ClearAttempts(ctx context.Context, email string) error
 }
@@ -130,28 +132,41 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // DeviceCookieLifetime is how long a device cookie lasts.
 const DeviceCookieLifetime = 365 * 24 * time.Hour
 
-// DeviceCookie is the value of the device cookie set at a successful sign-in as email: an
-// HMAC of the normalized email, so it names that user without holding a secret or the
-// address, and nobody without the key makes one.
+// DeviceCookie is the value of the device cookie set at a successful sign-in as email:
+// a random device nonce and an HMAC of it with the normalized email, so it names that user
+// and that device without holding a secret or the address, and nobody without the key makes
+// one. Each device (each sign-in) gets its own nonce, and failures with a device cookie are
+// counted per device: a copied cookie locks only the device it came from, never the
+// owner's others.
 func (l *Lockout) DeviceCookie(email string) string {
+	nonce := make([]byte, 16)
+	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (Go 1.24+)
+	n := base64.RawURLEncoding.EncodeToString(nonce)
+	return n + "." + l.deviceMAC(email, n)
+}
+
+func (l *Lockout) deviceMAC(email, nonce string) string {
 	m := hmac.New(sha256.New, l.key)
-	m.Write([]byte("sesame device cookie v1\x00" + NormalizeEmail(email)))
+	m.Write([]byte("sesame device cookie v2\x00" + NormalizeEmail(email) + "\x00" + nonce))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // Class returns the class of an attempt as email from a browser holding device cookie
-// value cookie ("" for none): ClassKnown only for a valid cookie of that email.
-func (l *Lockout) Class(email, cookie string) Class {
-	if cookie != "" && hmac.Equal([]byte(cookie), []byte(l.DeviceCookie(email))) {
-		return ClassKnown
+// value cookie ("" for none), and the device: ClassKnown and the cookie's nonce only for a
+// valid cookie of that email.
+func (l *Lockout) Class(email, cookie string) (Class, string) {
+	nonce, mac, ok := strings.Cut(cookie, ".")
+	if ok && len(nonce) == 22 && hmac.Equal([]byte(mac), []byte(l.deviceMAC(email, nonce))) {
+		return ClassKnown, nonce
 	}
-	return ClassUnknown
+	return ClassUnknown, ""
 }
 
 // Attempt is a counted password attempt, to be reported with Succeeded.
 type Attempt struct {
-	Email string // normalized
-	Class Class
+	Email  string // normalized
+	Class  Class
+	Device string // the device cookie's nonce for ClassKnown
 	Count
 }
 
@@ -160,8 +175,9 @@ type Attempt struct {
 // in its delay. A store that cannot answer fails the attempt (kind.Unavailable): no
 // password is checked without the count.
 func (l *Lockout) Begin(ctx context.Context, email, cookie string) (Attempt, error) {
-	a := Attempt{Email: NormalizeEmail(email), Class: l.Class(email, cookie)}
-	c, err := l.store.CountAttempt(ctx, a.Email, a.Class, l.rule, l.now())
+	a := Attempt{Email: NormalizeEmail(email)}
+	a.Class, a.Device = l.Class(email, cookie)
+	c, err := l.store.CountAttempt(ctx, a.Email, a.Class, a.Device, l.rule, l.now())
 	if err != nil {
 		return a, err
 	}
@@ -174,7 +190,7 @@ func (l *Lockout) Begin(ctx context.Context, email, cookie string) (Attempt, err
 
 // Succeeded resets the class of a after its password was right.
 func (l *Lockout) Succeeded(ctx context.Context, a Attempt) error {
-	return l.store.ResetAttempts(ctx, a.Email, a.Class)
+	return l.store.ResetAttempts(ctx, a.Email, a.Class, a.Device)
 }
 
 // Unlock forgets every failure of email in store, both classes (`sesame user unlock`).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,16 +139,46 @@ func TestLockoutClasses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	own := l.DeviceCookie(email)
+	nonce, _, _ := strings.Cut(own, ".")
 	for name, cookie := range map[string]string{
 		"none": "", "another email's": l.DeviceCookie("someone@example.com"), "forged": "AAAA",
-		"under another key": other.DeviceCookie(email), "truncated": l.DeviceCookie(email)[:10],
+		"under another key": other.DeviceCookie(email), "truncated": own[:10],
+		"another nonce with the MAC": "B" + own[1:], "the nonce alone": nonce,
 	} {
-		if l.Class(email, cookie) != login.ClassUnknown || !errors.Is(fail(t, l, email, cookie), login.ErrLocked) {
+		if class, _ := l.Class(email, cookie); class != login.ClassUnknown || !errors.Is(fail(t, l, email, cookie), login.ErrLocked) {
 			t.Errorf("cookie %s: not treated as no cookie", name)
 		}
 	}
-	if c := l.DeviceCookie(email); l.Class(" Owner@EXAMPLE.com", c) != login.ClassKnown || fail(t, l, email, c) != nil {
+	if class, device := l.Class(" Owner@EXAMPLE.com", own); class != login.ClassKnown || device != nonce || fail(t, l, email, own) != nil {
 		t.Errorf("the owner's own cookie: not known, or delayed by the cookie-less failures")
+	}
+}
+
+// Each sign-in gets a device cookie of its own, and failures with a device cookie count
+// per device: whoever copied one device's cookie locks that device only, never the owner's
+// other devices (the outside review's finding: one shared value let a copied cookie lock
+// the owner out everywhere).
+func TestLockoutPerDevice(t *testing.T) {
+	t.Parallel()
+	clock := testenv.NewClock(time.Now())
+	l := newLockout(t, clock)
+	const email = "owner@example.com"
+	laptop, phone := l.DeviceCookie(email), l.DeviceCookie(email)
+	if laptop == phone {
+		t.Fatal("two sign-ins got the same device cookie")
+	}
+	for range 5 {
+		_ = fail(t, l, email, laptop)
+	}
+	if !errors.Is(fail(t, l, email, laptop), login.ErrLocked) {
+		t.Error("the copied device cookie is not delayed after 5 failures")
+	}
+	if err := fail(t, l, email, phone); err != nil {
+		t.Errorf("the owner's other device is delayed by a copied cookie's failures: %v", err)
+	}
+	if err := fail(t, l, email, ""); err != nil {
+		t.Errorf("the cookie-less class is delayed by a device's failures: %v", err)
 	}
 }
 

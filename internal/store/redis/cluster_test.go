@@ -89,10 +89,10 @@ func TestCluster(t *testing.T) {
 		{"AddSessionGrant", func() error { return s.AddSessionGrant(ctx, "s4", "grant", time.Hour) }},
 		{"TakeSessionGrants", func() error { _, err := s.TakeSessionGrants(ctx, "s4"); return err }},
 		{"CountAttempt", func() error {
-			_, err := s.CountAttempt(ctx, "ada@example.com", login.ClassUnknown, login.DefaultLockout, now)
+			_, err := s.CountAttempt(ctx, "ada@example.com", login.ClassUnknown, "", login.DefaultLockout, now)
 			return err
 		}},
-		{"ResetAttempts", func() error { return s.ResetAttempts(ctx, "ada@example.com", login.ClassUnknown) }},
+		{"ResetAttempts", func() error { return s.ResetAttempts(ctx, "ada@example.com", login.ClassUnknown, "") }},
 		{"ClearAttempts", func() error { return s.ClearAttempts(ctx, "ada@example.com") }},
 		{"Limit", func() error {
 			_, err := s.Limit(ctx, "l:x", throttle.Rate{Limit: 1, Period: time.Second}, now, throttle.OpTake)

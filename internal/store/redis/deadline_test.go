@@ -80,10 +80,10 @@ func TestEveryCallHasADeadline(t *testing.T) {
 		"AddSessionGrant":          func(ctx context.Context) error { return st.AddSessionGrant(ctx, "s", "g", time.Hour) },
 		"TakeSessionGrants":        func(ctx context.Context) error { _, err := st.TakeSessionGrants(ctx, "s"); return err },
 		"CountAttempt": func(ctx context.Context) error {
-			_, err := st.CountAttempt(ctx, "e", login.ClassUnknown, login.DefaultLockout, now)
+			_, err := st.CountAttempt(ctx, "e", login.ClassUnknown, "", login.DefaultLockout, now)
 			return err
 		},
-		"ResetAttempts": func(ctx context.Context) error { return st.ResetAttempts(ctx, "e", login.ClassKnown) },
+		"ResetAttempts": func(ctx context.Context) error { return st.ResetAttempts(ctx, "e", login.ClassKnown, "d") },
 		"ClearAttempts": func(ctx context.Context) error { return st.ClearAttempts(ctx, "e") },
 		"Limit": func(ctx context.Context) error {
 			_, err := st.Limit(ctx, "l:x", throttle.Rate{Limit: 1, Period: time.Second}, now, throttle.OpTake)
