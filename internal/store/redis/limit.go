@@ -12,11 +12,13 @@ import (
 
 // gcraScript decides one event of a budget by GCRA, at the caller's time (ARGV[1], ms) rather
 // than Redis's, so tests drive it with their clock. KEYS[1] is a hash: tat, the theoretical
-// arrival time of the next event (ms), and over, set by the first refusal of a burst and
-// cleared by the next event taken. ARGV: now, the interval of one event (ms), the period
-// (the burst tolerance, ms), the cost (1: spend the event when it fits; 0: only check; -1:
-// give one event back). An event fits when the tat it would push to is at most one period
-// ahead. Returns {allowed, retry after (ms), first refusal}.
+// arrival time of the next event (ms), and over, the time (ms) of the last refusal reported
+// as first: a refusal is reported (and logged by the caller) when none was for a minute, so a
+// sustained flood that keeps refilling and draining the budget logs one line a minute, not
+// one per refill. ARGV: now, the interval of one event (ms), the period (the burst
+// tolerance, ms), the cost (1: spend the event when it fits; 0: only check; -1: give one
+// event back). An event fits when the tat it would push to is at most one period ahead.
+// Returns {allowed, retry after (ms), first refusal}.
 var gcraScript = goredis.NewScript(`
 local now, interval, period, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local tat = tonumber(redis.call('HGET', KEYS[1], 'tat')) or now
@@ -29,11 +31,16 @@ if cost < 0 then
 end
 local next = tat + interval
 if next - now > period then
-  return {0, next - now - period, redis.call('HSETNX', KEYS[1], 'over', '1')}
+  local over = tonumber(redis.call('HGET', KEYS[1], 'over'))
+  local first = 0
+  if not over or now - over >= 60000 then
+    redis.call('HSET', KEYS[1], 'over', now)
+    first = 1
+  end
+  return {0, next - now - period, first}
 end
 if cost > 0 then
   redis.call('HSET', KEYS[1], 'tat', next)
-  redis.call('HDEL', KEYS[1], 'over')
   redis.call('PEXPIRE', KEYS[1], next - now)
 end
 return {1, 0, 0}
