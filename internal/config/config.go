@@ -501,6 +501,11 @@ func parseTrustedProxies(c *Config, v string) error {
 		if err != nil {
 			return errors.New("must be comma-separated CIDRs, e.g. 10.0.0.0/8,2001:db8::/32")
 		}
+		// Trusting a range this wide trusts the internet: anyone could forge the header and
+		// step around every per-IP limit.
+		if p.Bits() < 8 || (p.Addr().Is6() && !p.Addr().Is4In6() && p.Bits() < 16) {
+			return fmt.Errorf("%s is too wide to be your proxies (at least /8 for IPv4, /16 for IPv6)", p)
+		}
 		ps = append(ps, p.Masked())
 	}
 	if len(ps) > maxTrustedProxies {

@@ -54,6 +54,14 @@ func TestThrottleSettings(t *testing.T) {
 			t.Errorf("%s=%q: Load error = %v, want one naming the setting", key, bad, err)
 		}
 	}
+	// A range that wide would trust the internet's forged headers (outside review).
+	for _, wide := range []string{"0.0.0.0/0", "10.0.0.0/8,128.0.0.0/1", "::/0", "2000::/3"} {
+		env := validEnv()
+		env["SESAME_TRUSTED_PROXIES"] = wide
+		if _, err := load(t, nil, env, NeedServe); err == nil || !strings.Contains(err.Error(), "too wide") {
+			t.Errorf("SESAME_TRUSTED_PROXIES=%s: %v, want refused as too wide", wide, err)
+		}
+	}
 	env = validEnv()
 	env["SESAME_TRUSTED_PROXIES"] = strings.Repeat("10.0.0.0/8,", 64) + "10.0.0.0/8"
 	if _, err := load(t, nil, env, NeedServe); err == nil {
