@@ -31,6 +31,7 @@ var layers = map[string]string{
 	"internal/token":          "domain",
 	"internal/signing":        "domain",
 	"internal/throttle":       "domain",
+	"internal/mfa":            "domain",
 	"internal/httpx":          "edgekit",
 	"internal/oidcop":         "edge",
 	"internal/web":            "edge",
@@ -44,10 +45,10 @@ var layers = map[string]string{
 }
 
 // domainRank orders the domain packages: one may import another only of lower rank, so
-// dependencies run one way (org <- account <- login; client, token, signing beside them).
+// dependencies run one way (org <- account <- login, mfa; client, token, signing beside them).
 var domainRank = map[string]int{
 	"internal/client": 0, "internal/throttle": 0, "internal/org": 1, "internal/account": 2, "internal/token": 2,
-	"internal/signing": 2, "internal/login": 3,
+	"internal/signing": 2, "internal/login": 3, "internal/mfa": 3,
 }
 
 // drivers are what only adapters, edges and the composition root may import.

@@ -238,7 +238,7 @@ func TestMigrateCommands(t *testing.T) {
 		t.Errorf("status after up:\n%s", out)
 	}
 	mustRun(t, env, "", "org", "create", "--name", "A", "--slug", "a")
-	if out := mustRun(t, env, "", "migrate", "down").stdout; !strings.Contains(out, "down 00003_password_history.sql") {
+	if out := mustRun(t, env, "", "migrate", "down").stdout; !strings.Contains(out, "down 00004_user_factors.sql") {
 		t.Errorf("down:\n%s", out)
 	}
 	mustRun(t, env, "", "org", "create", "--name", "B", "--slug", "b")

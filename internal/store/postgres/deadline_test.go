@@ -11,6 +11,7 @@ import (
 	"github.com/sesameid/sesame/internal/account"
 	"github.com/sesameid/sesame/internal/client"
 	"github.com/sesameid/sesame/internal/kind"
+	"github.com/sesameid/sesame/internal/mfa"
 	"github.com/sesameid/sesame/internal/org"
 	"github.com/sesameid/sesame/internal/signing"
 	"github.com/sesameid/sesame/internal/store/postgres"
@@ -70,6 +71,14 @@ func TestEveryCallHasADeadline(t *testing.T) {
 		"SigningKeys":        func(ctx context.Context) error { _, err := st.SigningKeys(ctx, now); return err },
 		"AddFirstSigningKey": func(ctx context.Context) error { _, err := st.AddFirstSigningKey(ctx, signing.Key{}); return err },
 		"RotateSigningKey":   func(ctx context.Context) error { return st.RotateSigningKey(ctx, signing.Key{}) },
+		"CreateFactor":       func(ctx context.Context) error { return st.CreateFactor(ctx, mfa.Factor{ID: id}) },
+		"Factor":             func(ctx context.Context) error { _, err := st.Factor(ctx, id, mfa.KindTOTP); return err },
+		"Factors":            func(ctx context.Context) error { _, err := st.Factors(ctx, id); return err },
+		"UseFactorStep": func(ctx context.Context) error {
+			_, err := st.UseFactorStep(ctx, id, 1, true, now)
+			return err
+		},
+		"DeleteFactor":       func(ctx context.Context) error { return st.DeleteFactor(ctx, id) },
 		"PurgeRefreshTokens": func(ctx context.Context) error { _, _, err := st.PurgeRefreshTokens(ctx, now, 10); return err },
 	}
 	if err := st.Ping(context.Background()); err != nil {
