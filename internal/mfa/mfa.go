@@ -198,15 +198,12 @@ func (s *Service) use(ctx context.Context, userID uuid.UUID, code string, confir
 	if !ok {
 		return ErrCode
 	}
-	if step <= f.LastStep {
-		return ErrCodeUsed
-	}
 	won, err := s.st.UseFactorStep(ctx, f.ID, step, confirmed, s.now())
 	if err != nil {
 		return err
 	}
 	if !won {
-		return ErrCodeUsed // another request used this step (or a later one) first
+		return ErrCodeUsed // this step, or a later one, was used before (perhaps just now by another request)
 	}
 	return nil
 }
@@ -255,20 +252,17 @@ func wellFormed(code string) bool {
 	return true
 }
 
-// Remove deletes u's TOTP factor: it takes the user's password and a current code.
+// Remove deletes u's confirmed TOTP factor: it takes the user's password and a current code.
+// (A pending factor is not removed: the next Enroll replaces it.)
 func (s *Service) Remove(ctx context.Context, userID uuid.UUID, password, code string) error {
 	if err := s.pw.CheckPassword(ctx, userID, password); err != nil {
 		return err
 	}
-	f, err := s.st.Factor(ctx, userID, KindTOTP)
-	if err != nil {
+	if err := s.Verify(ctx, userID, code); err != nil {
 		return err
 	}
-	if f.Confirmed() {
-		if err := s.Verify(ctx, userID, code); err != nil {
-			return err
-		}
-	} else if err := s.Confirm(ctx, userID, code); err != nil {
+	f, err := s.st.Factor(ctx, userID, KindTOTP)
+	if err != nil {
 		return err
 	}
 	return s.st.DeleteFactor(ctx, f.ID)

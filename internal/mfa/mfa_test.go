@@ -169,6 +169,10 @@ func TestEnrollConfirmVerify(t *testing.T) {
 		if err := f.svc.Verify(ctx, f.user.ID, bad); !errors.Is(err, mfa.ErrCode) || !kind.Is(err, kind.Invalid) {
 			t.Errorf("Verify(%q) = %v, want ErrCode (invalid)", bad, err)
 		}
+		// Refused before the store is read: a user without a factor gets ErrCode too.
+		if err := f.svc.Verify(ctx, uuid.New(), bad); !errors.Is(err, mfa.ErrCode) {
+			t.Errorf("Verify(%q) for a user without a factor = %v, want ErrCode", bad, err)
+		}
 	}
 }
 
@@ -197,6 +201,28 @@ func TestEnrollReplacesPending(t *testing.T) {
 	}
 	if err := f.svc.Confirm(ctx, f.user.ID, f.code(t, second.Secret.Reveal(), 0)); err != nil {
 		t.Errorf("Confirm with the second secret: %v", err)
+	}
+}
+
+// The store maps its constraints to the domain's errors.
+func TestFactorStoreErrors(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	e, err := f.svc.Enroll(ctx, f.user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup := e.Factor
+	dup.ID = uuid.New()
+	if err := f.st.CreateFactor(ctx, dup); !errors.Is(err, mfa.ErrExists) {
+		t.Errorf("a second totp factor for one user = %v, want ErrExists", err)
+	}
+	if err := f.st.DeleteFactor(ctx, uuid.New()); !errors.Is(err, mfa.ErrNotFound) {
+		t.Errorf("DeleteFactor of no factor = %v, want ErrNotFound", err)
+	}
+	if _, err := f.st.Factor(ctx, uuid.New(), mfa.KindTOTP); !errors.Is(err, mfa.ErrNotFound) {
+		t.Errorf("Factor of a user without one = %v, want ErrNotFound", err)
 	}
 }
 
@@ -321,6 +347,9 @@ func TestRemove(t *testing.T) {
 	}
 	if err := f.svc.Remove(ctx, f.user.ID, password, ""); !errors.Is(err, mfa.ErrCode) {
 		t.Errorf("Remove without a code = %v, want ErrCode", err)
+	}
+	if err := f.svc.Remove(ctx, f.user.ID, password, f.code(t, sec, -mfa.MaxDrift-1)); !errors.Is(err, mfa.ErrCode) {
+		t.Errorf("Remove with the confirming (old) code = %v, want ErrCode", err)
 	}
 	if fs, _ := f.svc.List(ctx, f.user.ID); len(fs) != 1 {
 		t.Fatalf("after refused removals: %d factors, want 1", len(fs))
