@@ -37,6 +37,7 @@ var layers = map[string]string{
 	"internal/web":            "edge",
 	"internal/store/postgres": "adapter",
 	"internal/store/redis":    "adapter",
+	"internal/sms":            "adapter",
 	"internal/localsvc":       "infra",
 	"internal/tlsconf":        "infra",
 	"internal/testenv":        "testkit",
