@@ -67,7 +67,22 @@ type Config struct {
 	LoginFailures  throttle.Rate  // failed sign-ins per client IP, across all accounts
 	PagesRate      throttle.Rate  // requests per client IP to the login pages
 	TokenRate      throttle.Rate  // requests per client_id to the token endpoint
+
+	// The SMS gateway (internal/sms).
+	SMSProvider  string        // SMSNone, SMSHTTP or SMSLog
+	SMSBaseURL   string        // the HTTP provider's API root
+	SMSAccountID string        // the HTTP provider's account, also the basic-auth user
+	SMSToken     secret.Secret // the HTTP provider's basic-auth password
+	SMSFrom      string        // the sender: an E.164 number or an alphanumeric sender ID
+	SMSTimeout   time.Duration // of each request to the HTTP provider
 }
+
+// The SMS providers.
+const (
+	SMSNone = "none" // no SMS: the SMS second factor is not offered
+	SMSHTTP = "http" // a provider's Messages REST API
+	SMSLog  = "log"  // development: messages, codes included, go to the server log
+)
 
 // Need names what a command requires; Validate reports a missing required setting.
 type Need uint
@@ -138,6 +153,12 @@ func Settings() []Setting {
 		{Key: "login_failures_per_ip", Flag: "login-failures-per-ip", Default: "20/10m", Usage: "failed sign-ins allowed per client IP across all accounts (N/duration); beyond, sign-in answers 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.LoginFailures })},
 		{Key: "login_pages_rate", Flag: "login-pages-rate", Default: "300/1m", Usage: "requests per client IP to the login pages (/authorize, its callback, /login, /end_session; N/duration); beyond, 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.PagesRate })},
 		{Key: "token_rate", Flag: "token-rate", Default: "3000/1m", Usage: "requests per client_id to the token endpoint (N/duration); beyond, 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.TokenRate })},
+		{Key: "sms_provider", Flag: "sms-provider", Default: SMSNone, Usage: "how text messages are sent: none (no SMS second factor), http (a provider's Messages REST API, the sms_* settings below) or log (development: writes each message, code included, to the server log; only with a loopback issuer)", parse: parseSMSProvider},
+		{Key: "sms_base_url", Flag: "sms-base-url", Usage: "API root of the SMS provider, e.g. https://api.twilio.com/2010-04-01; messages are POSTed to <base>/Accounts/<account>/Messages.json (https unless the host is loopback)", parse: parseSMSBaseURL},
+		{Key: "sms_account_id", Flag: "sms-account-id", Usage: "account ID at the SMS provider (letters, digits, - and _), also the basic-auth user", parse: parseSMSAccountID},
+		{Key: "sms_token", Flag: "sms-token", Usage: "auth token of the SMS provider account (the basic-auth password)", secret: true, parse: func(c *Config, v string) error { c.SMSToken = secret.New(v); return nil }},
+		{Key: "sms_from", Flag: "sms-from", Usage: "sender of the text messages: an E.164 number such as +15005550006 or an alphanumeric sender ID (at most 32 bytes)", parse: parseSMSFrom},
+		{Key: "sms_timeout", Flag: "sms-timeout", Default: "5s", Usage: "deadline of each request to the SMS provider: a provider that does not answer fails the send after this long", parse: durationSetting(func(c *Config) *time.Duration { return &c.SMSTimeout }, 500*time.Millisecond, 30*time.Second)},
 		{Key: "shutdown_timeout", Flag: "shutdown-timeout", Default: "15s", Usage: "how long in-flight requests may run after SIGINT/SIGTERM", parse: parseShutdownTimeout},
 	}
 }
@@ -294,7 +315,76 @@ func crossChecks(cfg *Config) []string {
 	if cfg.TLSCertFile != "" && cfg.Issuer != nil && cfg.Issuer.Scheme != "https" {
 		problems = append(problems, "SESAME_TLS_CERT_FILE (--tls-cert-file): Sesame serves TLS, so SESAME_ISSUER must be an https URL")
 	}
+	return append(problems, smsChecks(cfg)...)
+}
+
+// smsChecks reports an SMS provider without what it needs.
+func smsChecks(cfg *Config) []string {
+	var problems []string
+	switch cfg.SMSProvider {
+	case SMSHTTP:
+		var missing []string
+		for _, m := range []struct {
+			env   string
+			unset bool
+		}{
+			{"SESAME_SMS_BASE_URL", cfg.SMSBaseURL == ""},
+			{"SESAME_SMS_ACCOUNT_ID", cfg.SMSAccountID == ""},
+			{"SESAME_SMS_TOKEN", cfg.SMSToken.IsZero()},
+			{"SESAME_SMS_FROM", cfg.SMSFrom == ""},
+		} {
+			if m.unset {
+				missing = append(missing, m.env)
+			}
+		}
+		if len(missing) > 0 {
+			problems = append(problems, "SESAME_SMS_PROVIDER (--sms-provider): http needs "+strings.Join(missing, ", "))
+		}
+	case SMSLog:
+		// The log provider writes every user's codes to the log: a development tool only.
+		if cfg.Issuer == nil || !loopbackHost(cfg.Issuer.Hostname()) {
+			problems = append(problems, "SESAME_SMS_PROVIDER (--sms-provider): log writes one-time codes to the server log: only with an issuer on localhost or a loopback IP")
+		}
+	}
 	return problems
+}
+
+func loopbackHost(h string) bool { return h == "localhost" || client.IsLoopbackIP(h) }
+
+func parseSMSProvider(c *Config, v string) error {
+	if v != SMSNone && v != SMSHTTP && v != SMSLog {
+		return errors.New("must be none, http or log")
+	}
+	c.SMSProvider = v
+	return nil
+}
+
+func parseSMSBaseURL(c *Config, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must be an absolute URL without user info, query or fragment, e.g. https://api.twilio.com/2010-04-01")
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !loopbackHost(u.Hostname())) {
+		return errors.New("must use https (http is allowed only for a loopback host)")
+	}
+	c.SMSBaseURL = v
+	return nil
+}
+
+func parseSMSAccountID(c *Config, v string) error {
+	if len(v) > 64 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+		return errors.New("must be at most 64 letters, digits, - or _")
+	}
+	c.SMSAccountID = v
+	return nil
+}
+
+func parseSMSFrom(c *Config, v string) error {
+	if len(v) > 32 || strings.IndexFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		return errors.New("must be at most 32 bytes without control characters")
+	}
+	c.SMSFrom = v
+	return nil
 }
 
 func readYAML(path string) (map[string]string, error) {
@@ -340,7 +430,7 @@ func parseIssuer(c *Config, v string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if h := u.Hostname(); h != "localhost" && !client.IsLoopbackIP(h) {
+		if !loopbackHost(u.Hostname()) {
 			return errors.New("must use https (http is allowed only for a loopback host)")
 		}
 	default:
