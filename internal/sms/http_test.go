@@ -228,3 +228,25 @@ func noSecrets(t *testing.T, err error) {
 		}
 	}
 }
+
+// A redirect is an answer, not followed: the credentials and the code never reach another host.
+func TestHTTPNoRedirect(t *testing.T) {
+	elsewhere := &fake{status: 201}
+	other := httptest.NewServer(elsewhere)
+	t.Cleanup(other.Close)
+	h := start(t, &fake{}, 5*time.Second)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/x", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirector.Close)
+	h.endpoint = redirector.URL + "/Accounts/" + testAccount + "/Messages.json"
+	err := h.Send(context.Background(), Message{To: "+447700900123", Body: testCode})
+	if !kind.Is(err, kind.Unavailable) {
+		t.Errorf("Send answered by a redirect = %v, want kind Unavailable", err)
+	}
+	elsewhere.mu.Lock()
+	defer elsewhere.mu.Unlock()
+	if len(elsewhere.requests) != 0 {
+		t.Errorf("the redirect was followed: the other host got %d requests", len(elsewhere.requests))
+	}
+}

@@ -51,7 +51,7 @@ func NormalizePhone(s string) (string, error) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
-		case c == '+' && b.Len() == 0, c >= '0' && c <= '9':
+		case c == '+' || c >= '0' && c <= '9': // a '+' elsewhere than first fails ValidE164
 			b.WriteByte(c)
 		default:
 			return "", ErrPhone
