@@ -116,6 +116,12 @@ func (p *Provider) liveAccessToken(ctx context.Context, value string) (token.Acc
 	if !ok {
 		return token.AccessToken{}, token.ErrNotFound
 	}
+	return p.accessRecord(ctx, id, subject)
+}
+
+// accessRecord returns the live record id of an access token issued for subject, or
+// token.ErrNotFound.
+func (p *Provider) accessRecord(ctx context.Context, id, subject string) (token.AccessToken, error) {
 	t, err := p.d.Access.AccessToken(ctx, id)
 	if err != nil {
 		return token.AccessToken{}, err
