@@ -219,7 +219,8 @@ func (a *App) handler(ctx context.Context, cfg *config.Config, log *slog.Logger,
 	prov.Routes(mux)
 	pagesHandler.Routes(mux)
 	h := httpx.Middleware(log, flood(mux, pages,
-		throttle.New("login_pages", cfg.PagesRate, rs, o.Now), throttle.New("token", cfg.TokenRate, rs, o.Now)))
+		throttle.New("login_pages", cfg.PagesRate, rs, o.Now), throttle.New("token", cfg.TokenRate, rs, o.Now),
+		throttle.New("token_ip", cfg.TokenIPRate, rs, o.Now)))
 	h = httpx.ClientIP(clientip.New(cfg.TrustedProxies, cfg.ClientIPHeader), h)
 	if cfg.Issuer.Scheme == "https" {
 		h = httpx.HSTS(h)
@@ -235,10 +236,11 @@ func newLockout(cfg *config.Config, rs *redis.Store, now func() time.Time) (*log
 	return login.NewLockout(rs, r, key[:], now)
 }
 
-// flood limits the login pages by client IP (perIP) and the token endpoint by client_id
-// (perClient); the other routes are cheap reads or authenticate their caller first.
-func flood(mux http.Handler, pages *httpx.Pages, perIP, perClient httpx.Limit) http.Handler {
-	byIP, byClient := pages.Throttle(perIP, mux), httpx.ThrottleClient(perClient, mux)
+// flood limits the login pages by client IP (perIP) and the token endpoint by client IP
+// (tokenIP: an address inventing client_ids) and then by client_id (perClient); the other
+// routes are cheap reads or authenticate their caller first.
+func flood(mux http.Handler, pages *httpx.Pages, perIP, perClient, tokenIP httpx.Limit) http.Handler {
+	byIP, byClient := pages.Throttle(perIP, mux), httpx.ThrottleIP(tokenIP, httpx.ThrottleClient(perClient, mux))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case oidcop.PathAuthorize, oidcop.PathCallback, web.PathLogin, web.PathEndSession, web.PathEndSessionConfirm:

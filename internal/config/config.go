@@ -67,6 +67,7 @@ type Config struct {
 	LoginFailures  throttle.Rate  // failed sign-ins per client IP, across all accounts
 	PagesRate      throttle.Rate  // requests per client IP to the login pages
 	TokenRate      throttle.Rate  // requests per client_id to the token endpoint
+	TokenIPRate    throttle.Rate  // requests per client IP to the token endpoint
 
 	// The SMS gateway (internal/sms).
 	SMSProvider  string        // SMSNone, SMSHTTP or SMSLog
@@ -152,6 +153,7 @@ func Settings() []Setting {
 		{Key: "client_ip_header", Flag: "client-ip-header", Default: clientip.XForwardedFor, Usage: "the header the trusted proxies append the client's address to: X-Forwarded-For or Forwarded; the rightmost address that is not a trusted proxy is the client", parse: parseClientIPHeader},
 		{Key: "login_failures_per_ip", Flag: "login-failures-per-ip", Default: "20/10m", Usage: "failed sign-ins allowed per client IP across all accounts (N/duration); beyond, sign-in answers 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.LoginFailures })},
 		{Key: "login_pages_rate", Flag: "login-pages-rate", Default: "300/1m", Usage: "requests per client IP to the login pages (/authorize, its callback, /login, /end_session; N/duration); beyond, 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.PagesRate })},
+		{Key: "token_ip_rate", Flag: "token-ip-rate", Default: "6000/1m", Usage: "requests per client IP to the token endpoint, whatever client_id they name (N/duration); beyond, 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.TokenIPRate })},
 		{Key: "token_rate", Flag: "token-rate", Default: "3000/1m", Usage: "requests per client_id to the token endpoint (N/duration); beyond, 429 with Retry-After", parse: rateSetting(func(c *Config) *throttle.Rate { return &c.TokenRate })},
 		{Key: "sms_provider", Flag: "sms-provider", Default: SMSNone, Usage: "how text messages are sent: none (no SMS second factor), http (a provider's Messages REST API, the sms_* settings below) or log (development: writes each message, code included, to the server log; only with a loopback issuer)", parse: parseSMSProvider},
 		{Key: "sms_base_url", Flag: "sms-base-url", Usage: "API root of the SMS provider, e.g. https://api.twilio.com/2010-04-01; messages are POSTed to <base>/Accounts/<account>/Messages.json (https unless the host is loopback)", parse: parseSMSBaseURL},

@@ -47,12 +47,25 @@ const maxLimitSubject = 128
 // of next, a JSON endpoint: a spent budget is answered 429 with Retry-After and
 // temporarily_unavailable, any other failure of the limit (a store that cannot answer) 503.
 func ThrottleClient(l Limit, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return throttleJSON(l, func(r *http.Request) string {
 		id := requestClientID(r)
 		if len(id) > maxLimitSubject {
 			id = id[:maxLimitSubject]
 		}
-		err := l.Take(r.Context(), strings.ToValidUTF8(id, "?"))
+		return strings.ToValidUTF8(id, "?")
+	}, next)
+}
+
+// ThrottleIP is ThrottleClient by client IP: the token endpoint's budget of one address
+// whatever client_id it names, so a flood that invents a client_id per request (each a 401
+// that costs a client lookup) is limited too.
+func ThrottleIP(l Limit, next http.Handler) http.Handler {
+	return throttleJSON(l, func(r *http.Request) string { return clientip.From(r.Context()).String() }, next)
+}
+
+func throttleJSON(l Limit, subject func(*http.Request) string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := l.Take(r.Context(), subject(r))
 		if err == nil {
 			next.ServeHTTP(w, r)
 			return

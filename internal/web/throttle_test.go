@@ -215,6 +215,28 @@ func TestTokenFloodPerClient(t *testing.T) {
 	}
 }
 
+// The token endpoint is also limited per client IP, whatever client_id a request names: a
+// flood that invents a client_id per request (each a 401 costing a client lookup) meets it
+// (outside review: 4,000 such requests were never throttled).
+func TestTokenFloodPerIP(t *testing.T) {
+	t.Parallel()
+	h := testserver.Start(t, testserver.Options{Env: map[string]string{"SESAME_TOKEN_IP_RATE": "3/1m"}})
+	form := url.Values{"grant_type": {"client_credentials"}}
+	for i := range 3 {
+		if resp, body := postToken(t, h, fmt.Sprintf("invented-%d", i), form); resp.StatusCode != http.StatusUnauthorized || body["error"] != "invalid_client" {
+			t.Fatalf("token #%d = %d %v, want 401 invalid_client", i+1, resp.StatusCode, body)
+		}
+	}
+	resp, body := postToken(t, h, "invented-3", form)
+	if resp.StatusCode != http.StatusTooManyRequests || body["error"] != "temporarily_unavailable" || resp.Header.Get("Retry-After") != "20" {
+		t.Errorf("a 4th invented client_id from one IP = %d %v Retry-After %q, want 429, 20", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+	h.Clock.Advance(20 * time.Second)
+	if resp, _ := postToken(t, h, "invented-4", form); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("after the budget refilled one = %d, want 401", resp.StatusCode)
+	}
+}
+
 // With Redis down, the limits fail closed: the login pages and the token endpoint answer
 // 503, and the limit is what answered.
 func TestThrottleRedisDown(t *testing.T) {
@@ -227,7 +249,7 @@ func TestThrottleRedisDown(t *testing.T) {
 	if resp, body := postToken(t, h, h.Web.ID, url.Values{"grant_type": {"client_credentials"}}); resp.StatusCode != http.StatusServiceUnavailable || body["error"] != "temporarily_unavailable" {
 		t.Errorf("token with Redis down = %d %v, want 503 temporarily_unavailable", resp.StatusCode, body)
 	}
-	for _, limit := range []string{"login_pages: rate limit", "token: rate limit"} {
+	for _, limit := range []string{"login_pages: rate limit", "token_ip: rate limit"} {
 		if !strings.Contains(h.Logs.String(), limit) {
 			t.Errorf("no %q failure logged:\n%s", limit, h.Logs)
 		}
